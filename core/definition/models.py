@@ -1,0 +1,243 @@
+"""Pydantic models of a workflow definition: pure data, no runtime imports."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from yishi.durations import parse_duration
+
+IDENT = r"^[a-z_][a-z0-9_]*$"
+Ident = Annotated[str, Field(pattern=IDENT)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    """A bilingual text. YAML may give a plain string, used for both languages."""
+
+    zh: str
+    en: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"zh": value, "en": value}
+        return value
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+
+FieldType = Literal[
+    "text", "longtext", "integer", "number", "boolean", "date", "datetime",
+    "choice", "multichoice", "person", "list",
+]
+
+
+class Choice(_Model):
+    """One allowed value of a ``choice`` field with its label."""
+
+    value: str
+    label: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"value": value, "label": value}
+        return value
+
+
+class FormField(_Model):
+    """One field of a step's form. ``type: list`` repeats the nested ``fields`` as items."""
+
+    name: Ident
+    label: Text
+    type: FieldType = "text"
+    required: bool = False
+    choices: list[Choice] | None = None
+    min: float | str | None = None
+    max: float | str | None = None
+    help: Text | None = None
+    fields: list[FormField] | None = None
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> FormField:
+        if self.type in ("choice", "multichoice") and not self.choices:
+            raise ValueError(f"field {self.name!r} of type {self.type!r} needs 'choices'")
+        if self.type != "list" and self.fields:
+            raise ValueError(f"only fields of type 'list' take nested 'fields' ({self.name!r} is {self.type!r})")
+        if self.type == "list" and not self.fields:
+            raise ValueError(f"field {self.name!r} of type 'list' needs nested 'fields' for its items")
+        return self
+
+
+ParamType = Literal["integer", "number", "fraction", "duration", "text"]
+
+
+class Param(_Model):
+    """A locally tunable value (a quorum, a notice period), referenced as ``$name``."""
+
+    type: ParamType
+    default: int | float | str
+    title: Text
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _check_default(self) -> Param:
+        coerce_param(self.type, self.default)
+        return self
+
+
+def coerce_param(kind: str, value: Any) -> int | float | Fraction | timedelta | str:
+    """Return ``value`` as the Python value of a param of type ``kind``; raise ValueError."""
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{value!r} is not a whole number")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{value!r} is not a number")
+        return value
+    if kind == "fraction":
+        return parse_fraction(value)
+    if kind == "duration":
+        return parse_duration(value)
+    return str(value)
+
+
+_FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def parse_fraction(value: Any) -> Fraction:
+    """Return a fraction from ``2/3``, ``0.5`` or ``1``; raise ValueError with a hint."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Fraction(value).limit_denominator(1000)
+    match = _FRACTION.match(str(value))
+    if match and int(match.group(2)) != 0:
+        return Fraction(int(match.group(1)), int(match.group(2)))
+    raise ValueError(f"{value!r} is not a fraction; write e.g. '2/3', '1/2' or 0.5")
+
+
+class Role(_Model):
+    """A role that may take steps, e.g. the community secretary."""
+
+    title: Text
+    description: Text | None = None
+
+
+class Call(_Model):
+    """A named guard or action with its parameters: ``{quorum: {present: attended}}`` in YAML."""
+
+    name: Ident
+    args: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_mapping(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"name": value, "args": {}}
+        if isinstance(value, dict) and "name" not in value:
+            if len(value) != 1:
+                raise ValueError(
+                    "write one guard or action per list item, as '- name: {arg: value}'"
+                )
+            ((name, args),) = value.items()
+            return {"name": name, "args": args if args is not None else {}}
+        return value
+
+
+class Timer(_Model):
+    """What happens when a case has stayed in a state for ``after``: remind roles or fire a trigger."""
+
+    after: str
+    remind: list[Ident] | None = None
+    fire: Ident | None = None
+    message: Text | None = None
+
+    @field_validator("after", mode="before")
+    @classmethod
+    def _check_after(cls, value: Any) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = f"{int(value)}s"
+        value = str(value)
+        if not value.startswith("$"):
+            parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Timer:
+        if (self.remind is None) == (self.fire is None):
+            raise ValueError("a timer takes exactly one of 'remind: [roles]' or 'fire: trigger'")
+        return self
+
+
+class State(_Model):
+    """One step of the procedure, with the form recorded while the case is in it."""
+
+    title: Text
+    description: Text | None = None
+    initial: bool = False
+    final: bool = False
+    form: list[FormField] = Field(default_factory=list)
+    timers: list[Timer] = Field(default_factory=list)
+
+
+class Transition(_Model):
+    """A step from one or several ``source`` states to ``dest``, taken by ``trigger``."""
+
+    trigger: Ident
+    source: list[Ident]
+    dest: Ident
+    title: Text
+    roles: list[Ident] = Field(default_factory=list)
+    guards: list[Call] = Field(default_factory=list)
+    actions: list[Call] = Field(default_factory=list)
+    form: list[FormField] = Field(default_factory=list)
+    require_form: bool = True
+    confirm: bool = False
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Workflow(_Model):
+    """A whole procedure: the unit that is loaded, validated, versioned and run."""
+
+    id: Ident
+    version: int = Field(ge=1)
+    title: Text
+    description: Text
+    subject: Ident | None = None
+    start_roles: list[Ident] = Field(default_factory=list)
+    params: dict[Ident, Param] = Field(default_factory=dict)
+    roles: dict[Ident, Role]
+    initial: Ident | None = None
+    states: dict[Ident, State]
+    transitions: list[Transition]
+
+    # ---- conveniences for the runtime and the front ends (derived, never stored) ----
+    def initial_state(self) -> str:
+        if self.initial is not None:
+            return self.initial
+        return next(name for name, state in self.states.items() if state.initial)
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.source]
+
+    def param_value(self, name: str, overrides: dict[str, Any] | None = None) -> Any:
+        param = self.params[name]
+        raw = (overrides or {}).get(name, param.default)
+        return coerce_param(param.type, raw)

@@ -1,0 +1,368 @@
+"""Turn a ``Source`` into a validated ``Workflow``, collecting every problem with its position."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from yishi.definition.models import FormField, Workflow, parse_fraction
+from yishi.definition.operands import DURATION, FIELD, FRACTION, OPERAND, field_names, marker_of
+from yishi.definition.source import Path, Source
+from yishi.durations import parse_duration
+from yishi.errors import Problem
+
+
+@dataclass
+class Catalog:
+    """The guards and actions the plugins registered: name → argument model (or None)."""
+
+    guards: Mapping[str, type[BaseModel] | None] = field(default_factory=dict)
+    actions: Mapping[str, type[BaseModel] | None] = field(default_factory=dict)
+    check_names: bool = True
+
+
+def validate(source: Source, catalog: Catalog | None = None) -> tuple[Workflow | None, list[Problem]]:
+    """Return the workflow in ``source`` and every problem found in it.
+
+    The workflow is ``None`` when the document does not fit the schema; graph and name checks
+    run only on a document that does.
+    """
+    if not isinstance(source.data, dict):
+        return None, [source.problem((), "a workflow file must be a mapping of keys",
+                                     "start with 'id:', 'version:' and 'title:'")]
+    try:
+        workflow = Workflow.model_validate(source.data)
+    except ValidationError as exc:
+        return None, [_schema_problem(source, err) for err in exc.errors()]
+    return workflow, _Checker(source, workflow, catalog or Catalog(check_names=False)).run()
+
+
+# ---------------------------------------------------------------- schema errors
+def _schema_problem(source: Source, err: Any) -> Problem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    path = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS)))
+    if loc and loc[-1] == "[key]":
+        key = loc[-2] if len(loc) > 1 else "?"
+        return source.problem(path, f"{key!r} is not a valid name",
+                              "use lower-case letters, digits and '_', starting with a letter",
+                              key=True, code="name")
+    where = _describe(path)
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(path[:-1])
+        hint = f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it"
+        return source.problem(path, f"unknown key {path[-1]!r} in {_describe(path[:-1])}", hint,
+                              key=True, code="unknown_key")
+    if kind == "missing":
+        return source.problem(path[:-1], f"{_describe(path[:-1])} is missing required key {path[-1]!r}",
+                              f"add '{path[-1]}:'", code="missing")
+    if kind in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        return source.problem(path, f"{where}: {err['input']!r} is not allowed",
+                              f"use one of {expected}", code="choice")
+    if kind == "string_pattern_mismatch":
+        return source.problem(path, f"{where}: {err['input']!r} is not a valid name",
+                              "use lower-case letters, digits and '_', starting with a letter",
+                              code="name")
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return source.problem(path, f"{where}: {msg}", _hint_for(kind), code=kind)
+
+
+_UNION_TAGS = {"str", "int", "float", "list[str]", "function-before[_from_plain(), Text]"}
+
+
+def _hint_for(kind: str) -> str:
+    return {
+        "int_parsing": "write a whole number",
+        "int_type": "write a whole number",
+        "float_parsing": "write a number",
+        "bool_parsing": "write true or false",
+        "list_type": "write a list ('- item' lines or [a, b])",
+        "dict_type": "write a mapping ('key: value' lines)",
+        "model_type": "write a mapping ('key: value' lines)",
+        "string_type": "write text",
+        "greater_than_equal": "use a larger number",
+    }.get(kind, "")
+
+
+def _describe(path: Path) -> str:
+    if not path:
+        return "the workflow"
+    parts: list[str] = []
+    for item in path:
+        parts.append(f"[{item}]" if isinstance(item, int) else (f".{item}" if parts else str(item)))
+    return "".join(parts)
+
+
+def _allowed_keys(path: Path) -> list[str]:
+    model: Any = Workflow
+    for item in path:
+        model = _unwrap(model)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            info = model.model_fields.get(str(item))
+            if info is None:
+                return []
+            model = info.annotation
+        else:  # a dict value or a list item: step into the element type
+            args = typing.get_args(model)
+            model = args[-1] if args else None
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _unwrap(args[0]) if len(args) == 1 else annotation
+    return annotation
+
+
+# ---------------------------------------------------------------- graph and name checks
+class _Checker:
+    def __init__(self, source: Source, workflow: Workflow, catalog: Catalog) -> None:
+        self.s = source
+        self.w = workflow
+        self.catalog = catalog
+        self.problems: list[Problem] = []
+        self.fields = self._all_fields()
+
+    def run(self) -> list[Problem]:
+        self._initial()
+        self._transitions()
+        self._graph()
+        self._timers()
+        self._forms()
+        for j, role in enumerate(self.w.start_roles):
+            if role not in self.w.roles:
+                self._add(("start_roles", j), f"start_roles: unknown role {role!r}",
+                          f"declare it under 'roles:' or use one of {self._names(self.w.roles)}",
+                          code="unknown_role")
+        if self.w.subject is not None and self.w.subject not in self.fields:
+            self._add(("subject",), f"subject field {self.w.subject!r} is not in any form",
+                      "name a field of the first step's form")
+        return self.problems
+
+    def _add(self, path: Path, message: str, hint: str = "", *, key: bool = False,
+             code: str = "invalid") -> None:
+        self.problems.append(self.s.problem(path, message, hint, key=key, code=code))
+
+    def _all_fields(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for state_name, state in self.w.states.items():
+            for f in state.form:
+                names.setdefault(f.name, state_name)
+                names[f"{state_name}.{f.name}"] = state_name
+        for t in self.w.transitions:
+            for f in t.form:
+                names.setdefault(f.name, t.trigger)
+        return names
+
+    def _initial(self) -> None:
+        flagged = [name for name, st in self.w.states.items() if st.initial]
+        declared = [self.w.initial] if self.w.initial else []
+        if not flagged and not declared:
+            self._add((), "no initial state", "add 'initial: <state>' at the top level",
+                      code="initial")
+        elif len(flagged) + len(declared) > 1:
+            names = declared + flagged
+            self._add(("initial",) if declared else ("states", flagged[1]),
+                      f"more than one initial state: {', '.join(map(repr, names))}",
+                      "keep exactly one: either 'initial: <state>' or one state with 'initial: true'",
+                      code="initial")
+        elif declared and self.w.initial not in self.w.states:
+            self._add(("initial",), f"initial state {self.w.initial!r} is not defined",
+                      f"define it under 'states:' or use one of {self._names(self.w.states)}",
+                      code="unknown_state")
+
+    def _names(self, items: Any) -> str:
+        return ", ".join(repr(n) for n in items)
+
+    def _transitions(self) -> None:
+        for i, t in enumerate(self.w.transitions):
+            base = ("transitions", i)
+            for j, src in enumerate(t.source):
+                if src not in self.w.states:
+                    self._add(base + ("source", j) if len(t.source) > 1 else base + ("source",),
+                              f"transition {t.trigger!r}: unknown source state {src!r}",
+                              f"use one of {self._names(self.w.states)}", code="unknown_state")
+                elif self.w.states[src].final:
+                    self._add(base + ("source",),
+                              f"final state {src!r} has an outgoing transition {t.trigger!r}",
+                              f"remove 'final: true' from {src!r} or remove the transition",
+                              code="final_exit")
+            if t.dest not in self.w.states:
+                self._add(base + ("dest",), f"transition {t.trigger!r}: unknown destination state {t.dest!r}",
+                          f"use one of {self._names(self.w.states)}", code="unknown_state")
+            for j, role in enumerate(t.roles):
+                if role not in self.w.roles:
+                    self._add(base + ("roles", j), f"transition {t.trigger!r}: unknown role {role!r}",
+                              f"declare it under 'roles:' or use one of {self._names(self.w.roles)}",
+                              code="unknown_role")
+            form_here = {f.name for src in t.source if src in self.w.states
+                         for f in self.w.states[src].form} | {f.name for f in t.form}
+            for j, call in enumerate(t.guards):
+                self._call(base + ("guards", j), "guard", call.name, call.args,
+                           self.catalog.guards, form_here)
+            for j, call in enumerate(t.actions):
+                self._call(base + ("actions", j), "action", call.name, call.args,
+                           self.catalog.actions, form_here)
+
+    def _call(self, path: Path, kind: str, name: str, args: dict[str, Any],
+              known: Mapping[str, type[BaseModel] | None], form_here: set[str]) -> None:
+        if not self.catalog.check_names:
+            return
+        if name not in known:
+            self._add(path, f"unknown {kind} {name!r}",
+                      f"use one of {self._names(sorted(known))} or install the plugin that provides it",
+                      code=f"unknown_{kind}")
+            return
+        model = known[name]
+        if model is None:
+            return
+        try:
+            model.model_validate(args)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                if err["type"] == "extra_forbidden":
+                    self._add(path + ("args",) + loc if loc else path,
+                              f"{kind} {name!r} takes no argument {loc[-1]!r}",
+                              f"its arguments are {self._names(model.model_fields)}",
+                              code=f"{kind}_args")
+                elif err["type"] == "missing":
+                    self._add(path, f"{kind} {name!r} needs argument {loc[-1]!r}",
+                              f"add '{loc[-1]}: ...'", code=f"{kind}_args")
+                else:
+                    self._add(path, f"{kind} {name!r}, argument {'.'.join(map(str, loc))}: {err['msg']}",
+                              code=f"{kind}_args")
+            return
+        for arg, info in model.model_fields.items():
+            marker = marker_of(info.metadata)
+            if marker is None or arg not in args:
+                continue
+            self._operand(path, kind, name, arg, args[arg], marker.kind)
+
+    def _operand(self, path: Path, kind: str, name: str, arg: str, value: Any, marker: str) -> None:
+        where = f"{kind} {name!r}, argument {arg!r}"
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str) and item.startswith("$"):
+                self._param_ref(path, where, item[1:], marker)
+                continue
+            if marker == FIELD.kind or (marker == OPERAND.kind and isinstance(item, str)):
+                for ref in field_names(item):
+                    if ref not in self.fields:
+                        self._add(path, f"{where}: unknown field {ref!r}",
+                                  "name a field of a state's form (or 'state.field')",
+                                  code="unknown_field")
+            elif marker == FRACTION.kind:
+                try:
+                    parse_fraction(item)
+                except ValueError as exc:
+                    self._add(path, f"{where}: {exc}", code="fraction")
+            elif marker == DURATION.kind:
+                try:
+                    parse_duration(item)
+                except ValueError as exc:
+                    self._add(path, f"{where}: {exc}", code="duration")
+
+    def _param_ref(self, path: Path, where: str, param: str, marker: str) -> None:
+        if param not in self.w.params:
+            self._add(path, f"{where}: unknown param '${param}'",
+                      f"declare it under 'params:' or use one of {self._names(self.w.params)}",
+                      code="unknown_param")
+            return
+        expected = {FRACTION.kind: ("fraction",), DURATION.kind: ("duration",),
+                    OPERAND.kind: ("integer", "number", "fraction")}.get(marker)
+        if expected and self.w.params[param].type not in expected:
+            self._add(path, f"{where}: param '${param}' is a {self.w.params[param].type}",
+                      f"use a param of type {' or '.join(expected)}", code="param_type")
+
+    def _graph(self) -> None:
+        if not self.w.states:
+            return
+        try:
+            start = self.w.initial_state()
+        except StopIteration:
+            return
+        if start not in self.w.states:
+            return
+        edges: dict[str, set[str]] = {name: set() for name in self.w.states}
+        for t in self.w.transitions:
+            for src in t.source:
+                if src in edges and t.dest in self.w.states:
+                    edges[src].add(t.dest)
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            for nxt in edges[queue.popleft()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        for name, state in self.w.states.items():
+            if name not in seen:
+                self._add(("states", name),
+                          f"state {name!r} is unreachable from initial state {start!r}",
+                          "add a transition into it or remove it", key=True, code="unreachable")
+            if not state.final and not edges[name]:
+                self._add(("states", name), f"state {name!r} is a dead end: it is not final and has no way out",
+                          "add a transition out of it or mark it 'final: true'", key=True,
+                          code="dead_end")
+        if not any(state.final for state in self.w.states.values()):
+            self._add(("states",), "no state is final", "mark the closing state(s) 'final: true'",
+                      key=True, code="no_final")
+
+    def _timers(self) -> None:
+        for name, state in self.w.states.items():
+            leaving = {t.trigger for t in self.w.transitions_from(name) if t.dest != name}
+            for i, timer in enumerate(state.timers):
+                path = ("states", name, "timers", i)
+                if timer.after.startswith("$"):
+                    self._param_ref(path + ("after",), "timer 'after'", timer.after[1:], DURATION.kind)
+                for j, role in enumerate(timer.remind or []):
+                    if role not in self.w.roles:
+                        self._add(path + ("remind", j), f"timer in {name!r} reminds unknown role {role!r}",
+                                  f"use one of {self._names(self.w.roles)}", code="unknown_role")
+                if timer.fire is not None and timer.fire not in leaving:
+                    self._add(path + ("fire",),
+                              f"timer in {name!r} fires {timer.fire!r}, which does not leave {name!r}",
+                              f"fire one of {self._names(sorted(leaving))}" if leaving
+                              else f"add a transition with trigger {timer.fire!r} out of {name!r}",
+                              code="timer_trigger")
+
+    def _forms(self) -> None:
+        for name, state in self.w.states.items():
+            self._form(("states", name, "form"), state.form)
+        for i, t in enumerate(self.w.transitions):
+            self._form(("transitions", i, "form"), t.form)
+
+    def _form(self, path: Path, form: list[FormField]) -> None:
+        seen: set[str] = set()
+        for i, f in enumerate(form):
+            if f.name in seen:
+                self._add(path + (i, "name"), f"field {f.name!r} appears twice in this form",
+                          "rename one of them", code="duplicate_field")
+            seen.add(f.name)
+            for bound in ("min", "max"):
+                value = getattr(f, bound)
+                if isinstance(value, str):
+                    if value.startswith("$"):
+                        self._param_ref(path + (i, bound), f"field {f.name!r} {bound}", value[1:],
+                                        OPERAND.kind)
+                    else:
+                        self._add(path + (i, bound), f"field {f.name!r}: {bound} must be a number or a $param",
+                                  code="bound")
+            if f.fields:
+                self._form(path + (i, "fields"), f.fields)
+

@@ -1,0 +1,557 @@
+"""The engine: start cases, list what an actor may do, fire steps, tick timers, verify the record."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import pluggy
+
+from yishi.clock import Clock, SystemClock, as_utc
+from yishi.definition.loader import Loaded
+from yishi.definition.models import Transition, Workflow
+from yishi.durations import parse_duration
+from yishi.engine.chain import GENESIS, event_hash, recompute
+from yishi.engine.forms import coerce_form, missing_required
+from yishi.engine.library import Library, collect_registry
+from yishi.engine.machine import Compiled, Decision
+from yishi.engine.types import (
+    SYSTEM, Actor, Available, Case, CaseFilter, Event, FireResult, Notification, TimerRow, Verdict,
+)
+from yishi.errors import (
+    ConflictError, FormError, NotFoundError, Problem, RefusedError, StorageError,
+)
+from yishi.plugin_manager import make_manager
+from yishi.rules import ActionContext, RuleContext
+from yishi.storage import Store, Tx
+
+
+def default_url() -> str:
+    """``YISHI_DB`` if set, else a SQLite file in the user data directory."""
+    url = os.environ.get("YISHI_DB")
+    if url:
+        return url
+    from platformdirs import user_data_path
+
+    path = user_data_path("yishi", appauthor=False, ensure_exists=True) / "yishi.db"
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """What one due timer did: reminded, fired its trigger, or was refused by a rule."""
+
+    timer: TimerRow
+    outcome: str  # reminded | fired | refused | skipped
+    event: Event | None = None
+    reason: str = ""
+
+
+@dataclass
+class VerifyReport:
+    """The result of recomputing every case's hash chain."""
+
+    cases: int = 0
+    events: int = 0
+    broken: list[tuple[int, int, str]] = field(default_factory=list)  # (case, seq, what)
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken
+
+
+class Engine:
+    """Runs cases of the loaded workflows on one store.
+
+    Open one with ``Engine.open(url)``; close it with ``close()`` (or use ``with``).
+    Every public method that changes a case is one transaction.
+    """
+
+    def __init__(self, store: Store, pm: pluggy.PluginManager, *, clock: Clock | None = None,
+                 params: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.store = store
+        self.pm = pm
+        self.clock: Clock = clock or SystemClock()
+        self.registry = collect_registry(pm)
+        self.library = Library(pm, self.registry, params)
+        self._stored: set[str] = set()
+        pm.hook.yishi_engine_opened(engine=self)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, plugins: Iterable[Any] = (), clock: Clock | None = None,
+             params: Mapping[str, Mapping[str, Any]] | None = None,
+             entry_points: bool = True) -> Engine:
+        """Open an engine on ``url`` (default: ``default_url()``) with the built-in, installed
+        and given ``plugins``.
+
+        Raises ``StorageError`` when no plugin serves the URL or the database is unavailable.
+        """
+        pm = make_manager(plugins, entry_points=entry_points)
+        url = url or default_url()
+        store = pm.hook.yishi_storage(url=url)
+        if store is None:
+            raise StorageError(f"no storage plugin serves {url!r}; use sqlite:///path or postgresql+psycopg://…",
+                               message_zh=f"没有存储插件支持 {url!r}")
+        return cls(store, pm, clock=clock, params=params)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def now(self) -> datetime:
+        return as_utc(self.clock.now())
+
+    # ------------------------------------------------------------ workflows
+    def workflows(self) -> list[Loaded]:
+        """The newest version of every workflow the plugins contribute."""
+        return self.library.latest()
+
+    def workflow(self, workflow_id: str, version: int | None = None) -> Loaded:
+        """One workflow by id. Raises ``NotFoundError``."""
+        return self.library.get(workflow_id, version)
+
+    @property
+    def workflow_problems(self) -> list[Problem]:
+        self.library.latest()
+        return list(self.library.problems)
+
+    def definition_of(self, case: Case) -> Workflow:
+        """The definition a case is pinned to."""
+        return self._compiled(case).workflow
+
+    # ------------------------------------------------------------ reading
+    def case(self, case_id: int) -> Case:
+        """The case ``case_id``. Raises ``NotFoundError``."""
+        with self.store.read() as tx:
+            return self._get(tx, case_id)
+
+    def cases(self, filt: CaseFilter | None = None) -> list[Case]:
+        """Cases matching ``filt``, most urgent first."""
+        with self.store.read() as tx:
+            return tx.cases(filt or CaseFilter())
+
+    def count(self, filt: CaseFilter | None = None) -> int:
+        with self.store.read() as tx:
+            return tx.count_cases(filt or CaseFilter())
+
+    def history(self, case_id: int) -> list[Event]:
+        """Every event of the case, oldest first. Raises ``NotFoundError``."""
+        with self.store.read() as tx:
+            self._get(tx, case_id)
+            return list(tx.events(case_id))
+
+    def timers(self, case_id: int) -> list[TimerRow]:
+        with self.store.read() as tx:
+            return tx.timers(case_id)
+
+    def notifications(self, *, case_id: int | None = None, status: str | None = None) -> list[Notification]:
+        with self.store.read() as tx:
+            return tx.notifications(case_id=case_id, status=status)
+
+    def next_due(self) -> datetime | None:
+        """When the next pending timer of any case is due."""
+        with self.store.read() as tx:
+            return tx.next_due()
+
+    # ------------------------------------------------------------ deciding
+    def available(self, case: Case | int, actor: Actor) -> list[Available]:
+        """Every trigger from the case's current state: enabled or not, with every rule's verdict."""
+        if isinstance(case, int):
+            case = self.case(case)
+        if not case.is_open:
+            return []
+        compiled = self._compiled(case)
+        now = self.now()
+        out = []
+        for t in compiled.workflow.transitions_from(case.state):
+            verdicts = self._evaluate(compiled, case, t, actor, {}, now, check_required=True)
+            out.append(Available(trigger=t.trigger, title=t.title, dest=t.dest,
+                                 enabled=all(v.ok for v in verdicts), verdicts=tuple(verdicts),
+                                 confirm=t.confirm or compiled.workflow.states[t.dest].final,
+                                 form=tuple(t.form), require_form=t.require_form))
+        return out
+
+    def _evaluate(self, compiled: Compiled, case: Case, t: Transition, actor: Actor,
+                  submitted: Mapping[str, Any], now: datetime, *, check_required: bool) -> list[Verdict]:
+        wf = compiled.workflow
+        verdicts: list[Verdict] = []
+        if actor is not SYSTEM and t.roles and not (actor.roles & set(t.roles)):
+            need_zh = "、".join(wf.roles[r].title.zh for r in t.roles)
+            need_en = ", ".join(wf.roles[r].title.en for r in t.roles)
+            mine = ", ".join(sorted(actor.roles)) or "none"
+            verdicts.append(Verdict("role", False, f"此步骤须由{need_zh}办理（你的角色：{mine}）",
+                                    f"only {need_en} may take this step (your roles: {mine})"))
+        if check_required:
+            values = {**case.data.get(case.state, {}), **submitted}
+            missing = missing_required(wf.states[case.state].form, values) if t.require_form else []
+            missing += missing_required(t.form, submitted)
+            if missing:
+                verdicts.append(Verdict("form", False,
+                                        "尚未填写必填项：" + "、".join(f.label.zh for f in missing),
+                                        "required fields not filled in: " + ", ".join(f.label.en for f in missing)))
+        ctx = RuleContext(workflow=wf, case=case, submitted=submitted, actor=actor, now=now,
+                          params=compiled.params)
+        for call in t.guards:
+            spec = self.registry.guards[call.name]
+            args = spec.args.model_validate(call.args) if spec.args else call.args
+            verdict = spec.func(ctx, args)
+            verdicts.append(verdict)
+        return verdicts
+
+    # ------------------------------------------------------------ acting
+    def start(self, workflow_id: str, actor: Actor, data: Mapping[str, Any] | None = None, *,
+              version: int | None = None) -> Case:
+        """Open a new case of ``workflow_id`` with the first step's ``data``.
+
+        Raises ``NotFoundError`` (no such workflow), ``RefusedError`` (the actor's roles may not
+        start it) or ``FormError`` (the data does not fit the first step's form).
+        """
+        loaded = self.library.get(workflow_id, version)
+        compiled = self.library.compiled(loaded)
+        wf = compiled.workflow
+        if wf.start_roles and not (actor.roles & set(wf.start_roles)):
+            need_zh = "、".join(wf.roles[r].title.zh for r in wf.start_roles)
+            need_en = ", ".join(wf.roles[r].title.en for r in wf.start_roles)
+            verdict = Verdict("role", False, f"只有{need_zh}可以发起此流程",
+                              f"only {need_en} may start this procedure")
+            raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
+        initial = wf.initial_state()
+        clean, errors = coerce_form(wf.states[initial].form, data or {}, _resolver(compiled.params))
+        if errors:
+            raise FormError(errors)
+        now = self.now()
+        subject = str(clean.get(wf.subject) or "") if wf.subject else ""
+        case = Case(id=0, workflow_id=wf.id, workflow_version=wf.version,
+                    workflow_sha256=loaded.sha256, state=initial, subject=subject or wf.title.zh,
+                    data={initial: clean} if clean else {}, opened_at=now, state_entered_at=now,
+                    updated_at=now, opened_by=actor.name)
+        with self.store.write() as tx:
+            if loaded.sha256 not in self._stored:
+                tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
+                                  text=loaded.text, file=loaded.file, at=now)
+            timers = self._timers_for(compiled, 0, initial, now)
+            case.due_at = min((t.due_at for t in timers), default=None)
+            case.id = tx.insert_case(case)
+            event = self._append(tx, case, now=now, kind="start", actor=actor, trigger=None,
+                                 source=None, dest=initial, data=clean, verdicts=())
+            tx.add_timers([replace(t, case_id=case.id) for t in timers])
+            notes = self._notify(tx, compiled, case, event, "start", [
+                {"kind": "start", "recipients": {"roles": self._actors_of(wf, initial), "people": []}}])
+            tx.update_case(case, expected_rev=case.rev)
+        self._stored.add(loaded.sha256)
+        self.pm.hook.yishi_event_committed(engine=self, case=case, event=event, notifications=notes)
+        return case
+
+    def fire(self, case_id: int, trigger: str, actor: Actor, data: Mapping[str, Any] | None = None,
+             *, expected_rev: int | None = None) -> FireResult:
+        """Take the step ``trigger`` on case ``case_id`` as ``actor``, submitting ``data``.
+
+        ``data`` fills the current step's form (and the transition's own fields, e.g. a reason).
+        Pass ``expected_rev`` (the ``rev`` the user saw) to refuse the step if the case changed.
+
+        Raises ``NotFoundError``, ``ConflictError`` (the case changed meanwhile),
+        ``FormError`` (data does not fit the form), ``RefusedError`` (a role, form or guard
+        rule refused; ``verdicts`` say which and why). Nothing is written unless it succeeds.
+        """
+        with self.store.write() as tx:
+            case = self._get(tx, case_id, for_update=True)
+            if expected_rev is not None and case.rev != expected_rev:
+                raise ConflictError(
+                    f"case #{case_id} changed meanwhile (you saw revision {expected_rev}, it is now "
+                    f"{case.rev}, at step {case.state!r}); nothing was saved — reload it and try again",
+                    message_zh=f"案件 #{case_id} 已被他人更新（你看到的是第 {expected_rev} 版，现在是第 "
+                               f"{case.rev} 版，处于“{case.state}”）；本次未保存，请刷新后重试")
+            result = self._step(tx, case, trigger, actor, data or {}, self.now(), kind="fire")
+        self._committed(result)
+        return result
+
+    def record(self, case_id: int, actor: Actor, data: Mapping[str, Any], *,
+               expected_rev: int | None = None) -> Case:
+        """Save part of the current step's form without taking a step (a draft that others see).
+
+        Raises like ``fire``; the actor must hold a role that may take a step from this state.
+        """
+        with self.store.write() as tx:
+            case = self._get(tx, case_id, for_update=True)
+            if expected_rev is not None and case.rev != expected_rev:
+                raise ConflictError(f"case #{case_id} changed meanwhile; nothing was saved — reload it and try again",
+                                    message_zh=f"案件 #{case_id} 已被他人更新；本次未保存，请刷新后重试")
+            self._require_open(case)
+            compiled = self._compiled(case)
+            wf = compiled.workflow
+            roles = {r for t in wf.transitions_from(case.state) for r in t.roles}
+            if roles and not (actor.roles & roles):
+                verdict = Verdict("role", False, "你的角色不能在此步骤填写记录",
+                                  "your roles may not record anything at this step")
+                raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
+            clean, errors = coerce_form(wf.states[case.state].form, data, _resolver(compiled.params))
+            if errors:
+                raise FormError(errors)
+            now = self.now()
+            before = case.rev
+            case.data = {**case.data, case.state: {**case.data.get(case.state, {}), **clean}}
+            case.rev += 1
+            case.updated_at = now
+            event = self._append(tx, case, now=now, kind="record", actor=actor, trigger=None,
+                                 source=case.state, dest=case.state, data=clean, verdicts=())
+            if not tx.update_case(case, expected_rev=before):
+                raise _conflict(case_id)
+        self.pm.hook.yishi_event_committed(engine=self, case=case, event=event, notifications=[])
+        return case
+
+    def tick(self, now: datetime | None = None, *, limit: int | None = None) -> list[TickResult]:
+        """Fire every timer due at ``now`` (default: the clock), earliest first, each in its own
+        transaction, exactly once. Several engines may tick one database at once."""
+        now = as_utc(now) if now is not None else self.now()
+        results: list[TickResult] = []
+        while limit is None or len(results) < limit:
+            fired: FireResult | None = None
+            with self.store.write() as tx:
+                timer = tx.claim_due_timer(now)
+                if timer is None:
+                    break
+                case = self._get(tx, timer.case_id, for_update=True)
+                if not case.is_open or case.state != timer.state:
+                    tx.finish_timer(timer.id, status="cancelled", result="the case had moved on", at=now)
+                    results.append(TickResult(timer, "skipped"))
+                    continue
+                if timer.kind == "remind":
+                    fired = self._remind(tx, case, timer, now)
+                    tx.finish_timer(timer.id, status="fired", result="", at=now)
+                    results.append(TickResult(timer, "reminded", fired.event))
+                else:
+                    try:
+                        fired = self._step(tx, case, timer.target, SYSTEM,
+                                           {}, now, kind="timer", timer=timer)
+                    except RefusedError as exc:
+                        tx.finish_timer(timer.id, status="refused", result=str(exc), at=now)
+                        results.append(TickResult(timer, "refused", reason=str(exc)))
+                        continue
+                    tx.finish_timer(timer.id, status="fired", result="", at=now)
+                    results.append(TickResult(timer, "fired", fired.event))
+            if fired is not None:
+                self._committed(fired)
+        return results
+
+    # ------------------------------------------------------------ integrity
+    def verify(self, case_id: int | None = None) -> VerifyReport:
+        """Recompute the hash chain of every case (or one); report the first broken link of each."""
+        report = VerifyReport()
+        with self.store.read() as tx:
+            cases = {c.id: c for c in ([self._get(tx, case_id)] if case_id is not None
+                                        else tx.cases(CaseFilter()))}
+            expect: dict[int, tuple[int, str]] = {}
+            bad: set[int] = set()
+            for event in tx.events(case_id):
+                report.events += 1
+                if event.case_id in bad:
+                    continue
+                seq, prev = expect.get(event.case_id, (0, GENESIS))
+                problem = ""
+                if event.seq != seq + 1:
+                    problem = f"event {seq + 1} is missing (found {event.seq})"
+                elif event.prev_hash != prev:
+                    problem = "its prev_hash does not match the previous event's hash"
+                elif recompute(event) != event.hash:
+                    problem = "its content does not match its hash (changed after it was written)"
+                if problem:
+                    report.broken.append((event.case_id, event.seq, problem))
+                    bad.add(event.case_id)
+                expect[event.case_id] = (event.seq, event.hash)
+            for cid, case in cases.items():
+                report.cases += 1
+                if cid in bad:
+                    continue
+                seq, last = expect.get(cid, (0, GENESIS))
+                if (case.last_seq, case.last_hash) != (seq, last if seq else ""):
+                    report.broken.append((cid, case.last_seq,
+                                          f"the case says its last event is {case.last_seq}, "
+                                          f"the record ends at {seq}"))
+        return report
+
+    # ------------------------------------------------------------ internals
+    def _get(self, tx: Tx, case_id: int, *, for_update: bool = False) -> Case:
+        case = tx.get_case(case_id, for_update=for_update)
+        if case is None:
+            raise NotFoundError(f"no case #{case_id}", message_zh=f"没有案件 #{case_id}")
+        return case
+
+    def _compiled(self, case: Case) -> Compiled:
+        loaded = self.library.by_hash(case.workflow_sha256)
+        if loaded is not None:
+            return self.library.compiled(loaded)
+        with self.store.read() as tx:
+            stored = tx.get_definition(case.workflow_sha256)
+        if stored is None:
+            raise StorageError(f"case #{case.id} refers to a definition that is not stored "
+                               f"({case.workflow_sha256[:12]})")
+        return self.library.compiled_from_text(case.workflow_sha256, stored[0], stored[1])
+
+    @staticmethod
+    def _require_open(case: Case) -> None:
+        if not case.is_open:
+            raise RefusedError(f"case #{case.id} is closed", message_zh=f"案件 #{case.id} 已办结",
+                               verdicts=[Verdict("closed", False, "案件已办结", "the case is closed")])
+
+    def _step(self, tx: Tx, case: Case, trigger: str, actor: Actor, data: Mapping[str, Any],
+              now: datetime, *, kind: str, timer: TimerRow | None = None) -> FireResult:
+        self._require_open(case)
+        compiled = self._compiled(case)
+        wf = compiled.workflow
+        candidates = [t for t in wf.transitions_from(case.state) if t.trigger == trigger]
+        if not candidates:
+            possible = ", ".join(sorted({t.trigger for t in wf.transitions_from(case.state)})) or "none"
+            title = wf.states[case.state].title
+            raise RefusedError(
+                f"step {trigger!r} is not possible at {title.en!r}; possible steps: {possible}",
+                message_zh=f"“{title.zh}”阶段不能执行 {trigger!r}；可执行：{possible}",
+                verdicts=[Verdict("state", False, f"当前阶段（{title.zh}）不能执行此步骤",
+                                  f"not possible at the current step ({title.en})")])
+        form = list(wf.states[case.state].form) + [f for t in candidates for f in t.form]
+        clean, errors = coerce_form(form, data, _resolver(compiled.params))
+        if errors:
+            raise FormError(errors)
+        decision = Decision(lambda t: self._evaluate(compiled, case, t, actor, clean, now,
+                                                     check_required=True))
+        dest = compiled.decide(case.state, trigger, decision)
+        if dest is None or decision.chosen is None:
+            verdicts = [v for vs in decision.verdicts.values() for v in vs]
+            refusals = [v for v in verdicts if not v.ok]
+            raise RefusedError("refused: " + "; ".join(f"[{v.rule}] {v.reason_en}" for v in refusals),
+                               message_zh="不能执行：" + "；".join(f"[{v.rule}] {v.reason_zh}" for v in refusals),
+                               verdicts=verdicts)
+        t = wf.transitions[decision.chosen]
+        verdicts = decision.verdicts[decision.chosen]
+        state_fields = {f.name for f in wf.states[case.state].form}
+        actx = ActionContext(workflow=wf, case=case, submitted=clean, actor=actor, now=now,
+                             params=compiled.params)
+        for call in t.actions:
+            spec = self.registry.actions[call.name]
+            spec.func(actx, spec.args.model_validate(call.args) if spec.args else call.args)
+        source = case.state
+        recorded = {k: v for k, v in clean.items() if k in state_fields}
+        if recorded or actx.updates:
+            case.data = {**case.data, source: {**case.data.get(source, {}), **recorded, **actx.updates}}
+        before = case.rev
+        case.state = dest
+        case.state_entered_at = now
+        case.updated_at = now
+        case.rev += 1
+        if wf.states[dest].final:
+            case.closed_at = now
+        tx.cancel_timers(case.id)
+        timers = [] if wf.states[dest].final else self._timers_for(compiled, case.id, dest, now)
+        case.due_at = min((tm.due_at for tm in timers), default=None)
+        event_data = dict(clean)
+        if actx.updates:
+            event_data["_set"] = actx.updates
+        if timer is not None:
+            event_data["_timer"] = {"id": timer.id, "due_at": timer.due_at.isoformat()}
+        event = self._append(tx, case, now=now, kind=kind, actor=actor, trigger=trigger,
+                             source=source, dest=dest, data=event_data, verdicts=tuple(verdicts))
+        if not tx.update_case(case, expected_rev=before):
+            raise _conflict(case.id)
+        tx.add_timers(timers)
+        wanted = [{"kind": "step", "recipients": {"roles": self._actors_of(wf, dest), "people": []}}]
+        wanted += actx.notifications
+        notes = self._notify(tx, compiled, case, event, kind, wanted)
+        return FireResult(case=case, event=event, notifications=notes)
+
+    def _remind(self, tx: Tx, case: Case, timer: TimerRow, now: datetime) -> FireResult:
+        compiled = self._compiled(case)
+        spec = compiled.workflow.states[timer.state].timers[timer.index]
+        roles = [r for r in timer.target.split(",") if r]
+        data = {"_timer": {"id": timer.id, "due_at": timer.due_at.isoformat()}, "remind": roles}
+        event = self._append(tx, case, now=now, kind="remind", actor=SYSTEM, trigger=None,
+                             source=case.state, dest=case.state, data=data, verdicts=())
+        tx.update_case(case, expected_rev=case.rev)
+        message = spec.message.model_dump() if spec.message else None
+        notes = self._notify(tx, compiled, case, event, "remind",
+                             [{"kind": "remind", "recipients": {"roles": roles, "people": []},
+                               "message": message}])
+        return FireResult(case=case, event=event, notifications=notes)
+
+    def _append(self, tx: Tx, case: Case, *, now: datetime, kind: str, actor: Actor,
+                trigger: str | None, source: str | None, dest: str | None, data: dict[str, Any],
+                verdicts: tuple[Verdict, ...]) -> Event:
+        seq = case.last_seq + 1
+        prev = case.last_hash or GENESIS
+        role = actor.role
+        digest = event_hash(case_id=case.id, seq=seq, at=now, kind=kind, actor=actor.name, role=role,
+                            trigger=trigger, source=source, dest=dest, data=data, verdicts=verdicts,
+                            prev_hash=prev)
+        event = Event(case_id=case.id, seq=seq, at=now, kind=kind, actor=actor.name, role=role,
+                      trigger=trigger, source=source, dest=dest, data=data, verdicts=verdicts,
+                      prev_hash=prev, hash=digest)
+        tx.append_event(event)
+        case.last_seq = seq
+        case.last_hash = digest
+        return event
+
+    def _timers_for(self, compiled: Compiled, case_id: int, state: str, now: datetime) -> list[TimerRow]:
+        out = []
+        for index, spec in enumerate(compiled.workflow.states[state].timers):
+            after = spec.after
+            delay = compiled.params[after[1:]] if after.startswith("$") else parse_duration(after)
+            out.append(TimerRow(id=0, case_id=case_id, state=state, index=index, due_at=now + delay,
+                                kind="fire" if spec.fire else "remind",
+                                target=spec.fire or ",".join(spec.remind or [])))
+        return out
+
+    @staticmethod
+    def _actors_of(wf: Workflow, state: str) -> list[str]:
+        roles: list[str] = []
+        for t in wf.transitions_from(state):
+            roles.extend(r for r in t.roles if r not in roles)
+        return roles
+
+    def _notify(self, tx: Tx, compiled: Compiled, case: Case, event: Event, kind: str,
+                wanted: list[dict[str, Any]]) -> list[Notification]:
+        channels = list(self.registry.notifiers)
+        if not channels:
+            return []
+        wf = compiled.workflow
+        base = {"workflow": wf.id, "workflow_title": wf.title.model_dump(), "case_id": case.id,
+                "subject": case.subject, "event_seq": event.seq, "event_kind": event.kind,
+                "trigger": event.trigger, "actor": event.actor, "at": event.at.isoformat(),
+                "source": event.source, "dest": event.dest,
+                "state_title": wf.states[case.state].title.model_dump()}
+        notes = []
+        for item in wanted:
+            if not (item["recipients"].get("roles") or item["recipients"].get("people")):
+                continue
+            payload = {**base, **{k: v for k, v in item.items() if k not in ("kind", "recipients")}}
+            for channel in channels:
+                notes.append(Notification(case_id=case.id, event_seq=event.seq, channel=channel,
+                                          kind=item.get("kind", kind), recipients=item["recipients"],
+                                          payload=payload, created_at=event.at))
+        tx.add_notifications(notes)
+        return notes
+
+    def _committed(self, result: FireResult) -> None:
+        self.pm.hook.yishi_event_committed(engine=self, case=result.case, event=result.event,
+                                           notifications=result.notifications)
+
+
+def _resolver(params: Mapping[str, Any]) -> Any:
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("$"):
+            return params[value[1:]]
+        return value
+    return resolve
+
+
+def _conflict(case_id: int) -> ConflictError:
+    return ConflictError(f"case #{case_id} changed meanwhile; nothing was saved — reload it and try again",
+                         message_zh=f"案件 #{case_id} 已被他人更新；本次未保存，请刷新后重试")
+
+
+__all__ = ["Engine", "TickResult", "VerifyReport", "default_url"]

@@ -1,0 +1,140 @@
+"""The workflows and rules an engine knows: collected from the plugins, validated, compiled."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from yishi.definition.loader import Loaded, load_text
+from yishi.definition.models import Text
+from yishi.definition.validate import Catalog
+from yishi.engine.machine import Compiled
+from yishi.errors import DefinitionError, NotFoundError, PluginError, Problem
+from yishi.rules import ActionSpec, GuardSpec, Registry
+
+
+def collect_registry(pm: pluggy.PluginManager) -> Registry:
+    """Ask every plugin to register its guards, actions and notifiers.
+
+    Raises ``PluginError`` when two plugins register the same name.
+    """
+    registry = Registry()
+
+    def _adder(kind: str, table: dict[str, Any], make: Any) -> Any:
+        def register(name: str, func: Any, args: Any = None, description: Text | None = None) -> None:
+            if name in table:
+                raise PluginError(f"{kind} {name!r} is registered twice; rename one of them")
+            table[name] = make(name=name, func=func, args=args, description=description)
+        return register
+
+    pm.hook.yishi_register_guards(register=_adder("guard", registry.guards, GuardSpec))
+    pm.hook.yishi_register_actions(register=_adder("action", registry.actions, ActionSpec))
+
+    def add_notifier(name: str, notifier: Any) -> None:
+        if name in registry.notifiers:
+            raise PluginError(f"notifier {name!r} is registered twice; rename one of them")
+        registry.notifiers[name] = notifier
+
+    pm.hook.yishi_register_notifiers(register=add_notifier)
+    return registry
+
+
+def catalog_of(registry: Registry) -> Catalog:
+    return Catalog(guards={n: g.args for n, g in registry.guards.items()},
+                   actions={n: a.args for n, a in registry.actions.items()})
+
+
+class Library:
+    """Workflow files from the plugins, by id and version, plus compiled Machines by hash."""
+
+    def __init__(self, pm: pluggy.PluginManager, registry: Registry,
+                 params: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.pm = pm
+        self.registry = registry
+        self.catalog = catalog_of(registry)
+        self.params = {k: dict(v) for k, v in (params or {}).items()}
+        self.problems: list[Problem] = []
+        self._by_id: dict[str, dict[int, Loaded]] | None = None
+        self._compiled: dict[str, Compiled] = {}
+
+    # ---- files
+    def _files(self) -> list[Path]:
+        out: list[Path] = []
+        for contribution in self.pm.hook.yishi_workflow_files():
+            for item in contribution or ():
+                path = Path(item)
+                out.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+        return out
+
+    def _load(self) -> dict[str, dict[int, Loaded]]:
+        if self._by_id is not None:
+            return self._by_id
+        by_id: dict[str, dict[int, Loaded]] = {}
+        for path in self._files():
+            try:
+                loaded = load_text(path.read_bytes(), str(path), self.catalog)
+            except DefinitionError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            except OSError as exc:
+                self.problems.append(Problem(str(path), 0, 0, f"cannot read: {exc.strerror}"))
+                continue
+            versions = by_id.setdefault(loaded.workflow.id, {})
+            other = versions.get(loaded.workflow.version)
+            if other is not None and other.sha256 != loaded.sha256:
+                self.problems.append(Problem(
+                    str(path), 1, 1,
+                    f"workflow {loaded.workflow.id!r} version {loaded.workflow.version} is also "
+                    f"defined, differently, in {other.file}",
+                    "raise 'version:' in the changed file"))
+                continue
+            versions[loaded.workflow.version] = loaded
+        self._by_id = by_id
+        return by_id
+
+    def latest(self) -> list[Loaded]:
+        """The newest version of every valid workflow, by id."""
+        return [versions[max(versions)] for _, versions in sorted(self._load().items())]
+
+    def get(self, workflow_id: str, version: int | None = None) -> Loaded:
+        """The workflow ``workflow_id`` (newest version unless given). Raises ``NotFoundError``."""
+        versions = self._load().get(workflow_id)
+        if not versions:
+            known = ", ".join(sorted(self._load())) or "none"
+            raise NotFoundError(f"no workflow {workflow_id!r}; known workflows: {known}",
+                                message_zh=f"没有流程 {workflow_id!r}；已有流程：{known}")
+        if version is None:
+            return versions[max(versions)]
+        if version not in versions:
+            raise NotFoundError(f"workflow {workflow_id!r} has no version {version}",
+                                message_zh=f"流程 {workflow_id!r} 没有第 {version} 版")
+        return versions[version]
+
+    def by_hash(self, sha256: str) -> Loaded | None:
+        for versions in self._load().values():
+            for loaded in versions.values():
+                if loaded.sha256 == sha256:
+                    return loaded
+        return None
+
+    # ---- compiled
+    def compiled(self, loaded: Loaded) -> Compiled:
+        """The cached Compiled for ``loaded`` (built on first use)."""
+        found = self._compiled.get(loaded.sha256)
+        if found is None:
+            wf = loaded.workflow
+            overrides = self.params.get(wf.id, {})
+            params = {name: wf.param_value(name, overrides) for name in wf.params}
+            found = self._compiled[loaded.sha256] = Compiled(loaded, params)
+        return found
+
+    def compiled_from_text(self, sha256: str, text: str, file: str) -> Compiled:
+        """Compile a definition stored in the database (a pinned older version)."""
+        found = self._compiled.get(sha256)
+        if found is None:
+            found = self.compiled(load_text(text, f"{file} (stored {sha256[:12]})", self.catalog))
+            self._compiled[sha256] = found
+        return found

@@ -1,0 +1,169 @@
+"""The engine's plain value types: actors, verdicts, cases, events, timers, notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from yishi.definition.models import FormField, Text
+
+SYSTEM_ROLE = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who takes a step: a person's name and the roles they act in."""
+
+    name: str
+    roles: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, name: str, *roles: str) -> Actor:
+        return cls(name=name, roles=frozenset(roles))
+
+    @property
+    def role(self) -> str:
+        """The role recorded on events: the first role in sorted order, or '' for none."""
+        return sorted(self.roles)[0] if self.roles else ""
+
+
+SYSTEM = Actor("system", frozenset({SYSTEM_ROLE}))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of one rule (a role check, a form check or a guard) with its reason."""
+
+    rule: str
+    ok: bool
+    reason_zh: str = ""
+    reason_en: str = ""
+
+    def reason(self, lang: str = "en") -> str:
+        return self.reason_zh if lang.startswith("zh") else self.reason_en
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "ok": self.ok, "zh": self.reason_zh, "en": self.reason_en}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Verdict:
+        return cls(raw["rule"], raw["ok"], raw.get("zh", ""), raw.get("en", ""))
+
+
+@dataclass(frozen=True)
+class Available:
+    """One trigger from the case's current state, as the actor sees it."""
+
+    trigger: str
+    title: Text
+    dest: str
+    enabled: bool
+    verdicts: tuple[Verdict, ...]
+    confirm: bool = False
+    form: tuple[FormField, ...] = ()
+    require_form: bool = True
+
+    @property
+    def refusals(self) -> tuple[Verdict, ...]:
+        return tuple(v for v in self.verdicts if not v.ok)
+
+
+@dataclass
+class Case:
+    """One run of one workflow, as stored: the row, never a state-machine instance."""
+
+    id: int
+    workflow_id: str
+    workflow_version: int
+    workflow_sha256: str
+    state: str
+    subject: str
+    data: dict[str, dict[str, Any]]
+    opened_at: datetime
+    state_entered_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    due_at: datetime | None = None
+    rev: int = 1
+    last_seq: int = 0
+    last_hash: str = ""
+    opened_by: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Event:
+    """An append-only record of what happened to a case; hash-chained per case."""
+
+    case_id: int
+    seq: int
+    at: datetime
+    kind: str  # start | fire | record | timer | remind
+    actor: str
+    role: str
+    trigger: str | None
+    source: str | None
+    dest: str | None
+    data: dict[str, Any]
+    verdicts: tuple[Verdict, ...]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    """A timer of a case's current state: due at ``due_at``, then reminds or fires."""
+
+    id: int
+    case_id: int
+    state: str
+    index: int
+    due_at: datetime
+    kind: str  # remind | fire
+    target: str  # trigger, or comma-joined roles
+    status: str = "pending"  # pending | fired | refused | cancelled
+    result: str = ""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """An outbox row: a message for roles or people, delivered by one notifier channel."""
+
+    case_id: int
+    event_seq: int
+    channel: str
+    kind: str
+    recipients: dict[str, Any]
+    payload: dict[str, Any]
+    id: int | None = None
+    status: str = "pending"
+    attempts: int = 0
+    created_at: datetime | None = None
+    delivered_at: datetime | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases ``Engine.cases`` returns."""
+
+    open: bool | None = None
+    overdue_at: datetime | None = None
+    workflow_id: str | None = None
+    state: str | None = None
+    search: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class FireResult:
+    """What one ``fire`` or timer did: the case after it and the event appended."""
+
+    case: Case
+    event: Event
+    notifications: list[Notification] = field(default_factory=list)

@@ -1,0 +1,87 @@
+"""The exception hierarchy: every error yishi raises on purpose is a ``YishiError``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yishi.engine.types import Verdict
+
+
+class YishiError(Exception):
+    """Root of every error yishi raises on purpose.
+
+    ``message_zh`` carries the Chinese text where one exists; ``str(err)`` is English.
+    """
+
+    def __init__(self, message: str, *, message_zh: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh or message
+
+    def localized(self, lang: str) -> str:
+        return self.message_zh if lang.startswith("zh") else self.message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a workflow definition, positioned in its source file."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    hint: str = ""
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}:{self.col}: {self.message}"
+        if self.hint:
+            text += f"; {self.hint}"
+        return text
+
+
+class DefinitionError(YishiError):
+    """A workflow definition is invalid; ``problems`` lists every problem found in it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        text = "\n".join(str(p) for p in self.problems)
+        super().__init__(text)
+
+
+class NotFoundError(YishiError):
+    """A case, workflow or timer that was asked for does not exist."""
+
+
+class RefusedError(YishiError):
+    """A step was refused by a rule; ``verdicts`` say which rule refused and why."""
+
+    def __init__(self, message: str, *, message_zh: str | None = None,
+                 verdicts: list[Verdict] | None = None) -> None:
+        super().__init__(message, message_zh=message_zh)
+        self.verdicts = list(verdicts or [])
+
+
+class FormError(RefusedError):
+    """Submitted data does not fit the step's form; ``errors`` maps field name to reason."""
+
+    def __init__(self, errors: dict[str, tuple[str, str]]) -> None:
+        self.errors = errors
+        en = "; ".join(f"{name}: {msgs[1]}" for name, msgs in errors.items())
+        zh = "；".join(f"{name}：{msgs[0]}" for name, msgs in errors.items())
+        super().__init__(f"the form is not valid: {en}", message_zh=f"表单有误：{zh}")
+
+
+class ConflictError(YishiError):
+    """The case changed meanwhile (another user or process fired first); nothing was written."""
+
+
+class StorageError(YishiError):
+    """The database cannot be opened or used."""
+
+
+class PluginError(YishiError):
+    """A plugin is missing, misnamed or registers something twice."""
+

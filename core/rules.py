@@ -1,0 +1,181 @@
+"""What guards and actions see and return: contexts, registered specs, reason helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from pydantic import BaseModel
+
+from yishi.definition.models import Text, Workflow, parse_fraction
+from yishi.durations import parse_duration
+from yishi.engine.types import Actor, Case, Verdict
+
+
+class RuleContext:
+    """The case as a guard or action sees it while a step is being decided.
+
+    ``submitted`` is the data given with the step; ``field(name)`` looks a value up in it,
+    then in the current state's saved form, then ``state.field`` or any earlier state.
+    """
+
+    def __init__(self, *, workflow: Workflow, case: Case, submitted: Mapping[str, Any],
+                 actor: Actor, now: datetime, params: Mapping[str, Any]) -> None:
+        self.workflow = workflow
+        self.case = case
+        self.submitted = dict(submitted)
+        self.actor = actor
+        self.now = now
+        self.params = params
+
+    @property
+    def state(self) -> str:
+        return self.case.state
+
+    def field(self, name: str) -> Any:
+        if name in self.submitted:
+            return self.submitted[name]
+        data = self.case.data
+        here = data.get(self.case.state, {})
+        if name in here:
+            return here[name]
+        if "." in name:
+            state, _, key = name.partition(".")
+            return data.get(state, {}).get(key)
+        for values in data.values():
+            if name in values:
+                return values[name]
+        return None
+
+    def param(self, name: str) -> Any:
+        return self.params[name]
+
+    def resolve(self, value: Any) -> Any:
+        """A ``$param`` → its value; anything else as given."""
+        if isinstance(value, str) and value.startswith("$"):
+            return self.param(value[1:])
+        return value
+
+    def value(self, operand: Any) -> float | int | None:
+        """A number, a ``$param`` or a field's number; None when the field is not filled yet."""
+        value = self.resolve(operand)
+        if isinstance(value, str):
+            value = self.field(value)
+        if value is None or value == "":
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        if isinstance(value, Fraction):
+            return float(value)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return int(number) if number.is_integer() else number
+
+    def fraction(self, arg: Any) -> Fraction:
+        return parse_fraction(self.resolve(arg))
+
+    def duration(self, arg: Any) -> timedelta:
+        return parse_duration(self.resolve(arg))
+
+    def label(self, name: str) -> Text:
+        """The form label of field ``name`` (its name when no form declares it)."""
+        key = name.rpartition(".")[2]
+        for state in self.workflow.states.values():
+            for f in state.form:
+                if f.name == key:
+                    return f.label
+        for t in self.workflow.transitions:
+            for f in t.form:
+                if f.name == key:
+                    return f.label
+        return Text(zh=name, en=name)
+
+
+class ActionContext(RuleContext):
+    """A guard's context plus what an action may do: set fields and queue notifications."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.updates: dict[str, Any] = {}
+        self.notifications: list[dict[str, Any]] = []
+
+    def set(self, name: str, value: Any) -> None:
+        """Record ``value`` in field ``name`` of the current state's data."""
+        self.updates[name] = value
+
+    def notify(self, *, roles: list[str] | None = None, people: list[str] | None = None,
+               kind: str = "notice", message: Text | None = None, **extra: Any) -> None:
+        """Queue a notification (written to the outbox in the step's transaction)."""
+        self.notifications.append({
+            "kind": kind,
+            "recipients": {"roles": list(roles or []), "people": list(people or [])},
+            "message": message.model_dump() if message else None,
+            **extra,
+        })
+
+
+GuardFunc = Callable[[RuleContext, Any], Verdict]
+ActionFunc = Callable[[ActionContext, Any], None]
+
+
+@dataclass(frozen=True)
+class GuardSpec:
+    """A guard registered by a plugin: the name YAML uses, the callable and its argument model."""
+
+    name: str
+    func: GuardFunc
+    args: type[BaseModel] | None = None
+    description: Text | None = None
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """An action registered by a plugin: runs inside the step's transaction after guards pass."""
+
+    name: str
+    func: ActionFunc
+    args: type[BaseModel] | None = None
+    description: Text | None = None
+    plugin: str = ""
+
+
+@dataclass
+class Registry:
+    """Everything the plugins registered, by name."""
+
+    guards: dict[str, GuardSpec] = field(default_factory=dict)
+    actions: dict[str, ActionSpec] = field(default_factory=dict)
+    notifiers: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- reason text helpers
+_ZH_DIGITS = "零一二三四五六七八九十"
+
+
+def zh_fraction(value: Fraction) -> str:
+    """``2/3`` → 三分之二, ``1/2`` → 半数."""
+    if value == Fraction(1, 2):
+        return "半数"
+    if value.denominator <= 10 and value.numerator <= 10:
+        return f"{_ZH_DIGITS[value.denominator]}分之{_ZH_DIGITS[value.numerator]}"
+    return f"{float(value):.0%}"
+
+
+def en_fraction(value: Fraction) -> str:
+    if value == Fraction(1, 2):
+        return "half"
+    return f"{value.numerator}/{value.denominator}"
+
+
+def fmt_number(value: float | int | None) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

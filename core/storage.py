@@ -1,0 +1,119 @@
+"""The storage interface the engine writes through; the built-in SQL plugin implements it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from yishi.engine.types import Case, CaseFilter, Event, Notification, TimerRow
+
+
+class Tx(ABC):
+    """One unit of work. Methods never commit: the ``Store.write()`` block does, or rolls back."""
+
+    # definitions
+    @abstractmethod
+    def get_definition(self, sha256: str) -> tuple[str, str] | None:
+        """(text, file) of the stored definition with this hash, or None."""
+
+    @abstractmethod
+    def put_definition(self, *, sha256: str, workflow_id: str, version: int, text: str,
+                       file: str, at: datetime) -> None:
+        """Store a definition text if no row has this hash yet."""
+
+    @abstractmethod
+    def definitions(self) -> list[tuple[str, int, str]]:
+        """(workflow_id, version, sha256) of every stored definition."""
+
+    # cases
+    @abstractmethod
+    def get_case(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        """The case row, locked for this transaction where the database can."""
+
+    @abstractmethod
+    def insert_case(self, case: Case) -> int:
+        """Insert a new case (its ``id`` is ignored) and return the id it got."""
+
+    @abstractmethod
+    def update_case(self, case: Case, *, expected_rev: int) -> bool:
+        """Write ``case`` if its row still has ``expected_rev``; False when it changed meanwhile."""
+
+    @abstractmethod
+    def cases(self, filt: CaseFilter) -> list[Case]:
+        """Cases matching ``filt``, most urgent first (earliest due, then newest)."""
+
+    @abstractmethod
+    def count_cases(self, filt: CaseFilter) -> int:
+        """How many cases match ``filt`` (ignoring limit and offset)."""
+
+    # events
+    @abstractmethod
+    def append_event(self, event: Event) -> None:
+        """Append an event; raises ``ConflictError`` if its (case, seq) exists already."""
+
+    @abstractmethod
+    def events(self, case_id: int | None = None) -> Iterator[Event]:
+        """Events of one case (or of all cases, by case then seq), in order."""
+
+    # timers
+    @abstractmethod
+    def add_timers(self, timers: list[TimerRow]) -> None:
+        """Insert pending timers (their ``id`` is ignored)."""
+
+    @abstractmethod
+    def cancel_timers(self, case_id: int) -> None:
+        """Cancel every pending timer of the case."""
+
+    @abstractmethod
+    def claim_due_timer(self, now: datetime) -> TimerRow | None:
+        """The earliest pending timer due at ``now``, locked so no other worker takes it."""
+
+    @abstractmethod
+    def finish_timer(self, timer_id: int, *, status: str, result: str, at: datetime) -> None:
+        """Mark a timer fired, refused or cancelled."""
+
+    @abstractmethod
+    def timers(self, case_id: int) -> list[TimerRow]:
+        """All timers of a case, by due time."""
+
+    @abstractmethod
+    def next_due(self) -> datetime | None:
+        """When the earliest pending timer of all cases is due."""
+
+    # outbox
+    @abstractmethod
+    def add_notifications(self, notes: list[Notification]) -> None:
+        """Insert pending outbox rows."""
+
+    @abstractmethod
+    def notifications(self, *, case_id: int | None = None, status: str | None = None) -> list[Notification]:
+        """Outbox rows, oldest first."""
+
+
+class Store(ABC):
+    """A database the engine keeps its cases in."""
+
+    url: str
+
+    @abstractmethod
+    def write(self) -> AbstractContextManager[Tx]:
+        """A write transaction: commits when the block ends, rolls back on any exception.
+
+        Raises ``ConflictError`` when the database refuses the commit because of a concurrent
+        change, and ``StorageError`` when it is unavailable.
+        """
+
+    @abstractmethod
+    def read(self) -> AbstractContextManager[Tx]:
+        """A read-only transaction."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def describe(self) -> dict[str, Any]:
+        """What an operator should know about this store (URL without password, durability)."""
+        return {"url": self.url}

@@ -1,0 +1,165 @@
+"""Built-in guards: quorum, majority, fields and elapsed. Each verdict gives its reason in zh and en."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from yishi.definition.models import Text
+from yishi.definition.operands import DurationArg, FieldNames, FractionArg, Operand
+from yishi.durations import format_duration
+from yishi.engine.types import Verdict
+from yishi.hookspecs import hookimpl
+from yishi.rules import RuleContext, en_fraction, fmt_number, zh_fraction
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Threshold(_Args):
+    at_least: FractionArg | None = None
+    more_than: FractionArg | None = None
+    who: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Any:
+        if (self.at_least is None) == (self.more_than is None):
+            raise ValueError("give exactly one of 'at_least' or 'more_than'")
+        return self
+
+    def passes(self, ctx: RuleContext, part: float, whole: float) -> tuple[bool, Fraction, bool]:
+        strict = self.more_than is not None
+        need = ctx.fraction(self.more_than if strict else self.at_least)
+        lhs = Fraction(part).limit_denominator(10**6) * need.denominator
+        rhs = Fraction(whole).limit_denominator(10**6) * need.numerator
+        return (lhs > rhs if strict else lhs >= rhs), need, strict
+
+    def who_text(self) -> Text:
+        return self.who or Text(zh="成员", en="members")
+
+
+class QuorumArgs(_Threshold):
+    """``quorum: {present: attended, members: total, at_least: 2/3}``"""
+
+    present: Operand
+    members: Operand
+
+
+class MajorityArgs(_Threshold):
+    """``majority: {votes: votes_for, of: attended, more_than: 1/2}``"""
+
+    votes: Operand
+    of: Operand
+
+
+class FieldsArgs(_Args):
+    """``fields: {names: [minutes, attended]}``: these fields must be filled in."""
+
+    names: FieldNames
+
+
+class ElapsedArgs(_Args):
+    """``elapsed: {at_least: $notice_period}``: time since entering the state (or opening the case)."""
+
+    at_least: DurationArg
+    since: Literal["state", "case"] = "state"
+    what: Text | None = None
+
+
+def _missing(ctx: RuleContext, rule: str, names: list[str]) -> Verdict:
+    zh = "、".join(ctx.label(n).zh for n in names)
+    en = ", ".join(repr(ctx.label(n).en) for n in names)
+    return Verdict(rule, False, f"尚未填写：{zh}", f"not filled in yet: {en}")
+
+
+def quorum(ctx: RuleContext, args: QuorumArgs) -> Verdict:
+    present, members = ctx.value(args.present), ctx.value(args.members)
+    missing = [str(a) for a, v in ((args.present, present), (args.members, members))
+               if v is None and isinstance(a, str)]
+    if missing:
+        return _missing(ctx, "quorum", missing)
+    ok, need, strict = args.passes(ctx, present, members)
+    who = args.who_text()
+    counts_zh = f"实到 {fmt_number(present)} / 应到 {fmt_number(members)}"
+    counts_en = f"{fmt_number(present)} of {fmt_number(members)}"
+    if strict:
+        rule_zh = f"需超过{zh_fraction(need)}{who.zh}到会"
+        rule_en = f"needs more than {en_fraction(need)} of {who.en} present"
+    else:
+        rule_zh = f"需{zh_fraction(need)}以上{who.zh}到会"
+        rule_en = f"needs {en_fraction(need)} of {who.en} present"
+    return Verdict("quorum", ok, f"{rule_zh}：{counts_zh}", f"{rule_en}: {counts_en}")
+
+
+def majority(ctx: RuleContext, args: MajorityArgs) -> Verdict:
+    votes, whole = ctx.value(args.votes), ctx.value(args.of)
+    missing = [str(a) for a, v in ((args.votes, votes), (args.of, whole))
+               if v is None and isinstance(a, str)]
+    if missing:
+        return _missing(ctx, "majority", missing)
+    ok, need, strict = args.passes(ctx, votes, whole)
+    who = args.who or Text(zh="到会人员", en="those present")
+    if strict:
+        rule_zh = f"需经{who.zh}的过{zh_fraction(need)}同意" if need == Fraction(1, 2) \
+            else f"需超过{who.zh}的{zh_fraction(need)}同意"
+        rule_en = f"needs more than {en_fraction(need)} of {who.en} in favour"
+    else:
+        rule_zh = f"需{who.zh}的{zh_fraction(need)}以上同意"
+        rule_en = f"needs at least {en_fraction(need)} of {who.en} in favour"
+    return Verdict("majority", ok, f"{rule_zh}：赞成 {fmt_number(votes)} / {fmt_number(whole)}",
+                   f"{rule_en}: {fmt_number(votes)} of {fmt_number(whole)}")
+
+
+def fields(ctx: RuleContext, args: FieldsArgs) -> Verdict:
+    missing = [n for n in args.names if ctx.field(n) in (None, "", [])]
+    if missing:
+        return _missing(ctx, "fields", missing)
+    return Verdict("fields", True, "所需内容已填写", "required fields are filled in")
+
+
+def elapsed(ctx: RuleContext, args: ElapsedArgs) -> Verdict:
+    need = ctx.duration(args.at_least)
+    start = ctx.case.state_entered_at if args.since == "state" else ctx.case.opened_at
+    passed = ctx.now - start
+    what = args.what or Text(zh="期限", en="waiting period")
+    if passed >= need:
+        return Verdict("elapsed", True, f"{what.zh}（{zh_duration(need)}）已满",
+                       f"the {what.en} of {format_duration(need)} has passed")
+    left = need - passed
+    return Verdict(
+        "elapsed", False,
+        f"{what.zh}未满：需 {zh_duration(need)}，还差 {zh_duration(left)}",
+        f"the {what.en} of {format_duration(need)} has not passed: {format_duration(_ceil_minute(left))} to go",
+    )
+
+
+def _ceil_minute(delta: timedelta) -> timedelta:
+    seconds = int(delta.total_seconds())
+    return timedelta(seconds=seconds + (-seconds % 60))
+
+
+def zh_duration(delta: timedelta) -> str:
+    """``7d`` → 7天, ``1d12h`` → 1天12小时, ``90m`` → 1小时30分钟."""
+    seconds = int(_ceil_minute(delta).total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "",
+             f"{minutes}分钟" if minutes else ""]
+    return "".join(parts) or "0分钟"
+
+
+@hookimpl
+def yishi_register_guards(register: Any) -> None:
+    register("quorum", quorum, args=QuorumArgs,
+             description=Text(zh="到会人数达到法定比例", en="enough members present"))
+    register("majority", majority, args=MajorityArgs,
+             description=Text(zh="赞成票达到规定比例", en="enough votes in favour"))
+    register("fields", fields, args=FieldsArgs,
+             description=Text(zh="所需内容已填写", en="required fields filled in"))
+    register("elapsed", elapsed, args=ElapsedArgs,
+             description=Text(zh="期限已满（如公示期）", en="a minimum time has passed (e.g. a notice period)"))

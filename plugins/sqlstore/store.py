@@ -1,0 +1,311 @@
+"""The SQL store: SQLite (WAL, synchronous=FULL) or PostgreSQL through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection, and_, create_engine, event, func, insert, or_, select, update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from yishi.engine.types import Case, CaseFilter, Event, Notification, TimerRow, Verdict
+from yishi.errors import ConflictError, StorageError
+from yishi.storage import Store, Tx
+from yishi.plugins.sqlstore.tables import (
+    CaseRow, DefinitionRow, EventRow, OutboxRow, TimerDbRow,
+)
+
+cases_t = CaseRow.__table__
+events_t = EventRow.__table__
+timers_t = TimerDbRow.__table__
+outbox_t = OutboxRow.__table__
+defs_t = DefinitionRow.__table__
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqlStore(Store):
+    """A store on any SQLAlchemy URL this plugin knows (``sqlite``, ``postgresql+psycopg``).
+
+    Opening applies pending Alembic migrations. Raises ``StorageError`` when the database
+    cannot be reached or migrated.
+    """
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"json_serializer": _dumps}
+        if self.dialect == "sqlite":
+            memory = parsed.database in (None, "", ":memory:")
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if memory:
+                kwargs["poolclass"] = StaticPool
+        try:
+            self.engine = create_engine(url, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - any driver/URL error becomes a clear StorageError
+            raise StorageError(f"cannot use database {self.safe_url}: {exc}",
+                               message_zh=f"无法使用数据库 {self.safe_url}：{exc}") from None
+        if self.dialect == "sqlite":
+            _sqlite_setup(self.engine)
+        if migrate:
+            from yishi.plugins.sqlstore.migrate import ensure_schema
+            ensure_schema(self)
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"url": self.safe_url, "dialect": self.dialect}
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                info["journal_mode"] = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                info["synchronous"] = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
+                    conn.exec_driver_sql("PRAGMA synchronous").scalar(), "?")
+        return info
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(yishi_write=True)
+                with conn.begin():
+                    yield SqlTx(conn, self.dialect)
+        except IntegrityError as exc:
+            raise ConflictError(
+                "the case changed meanwhile (another step was recorded first); nothing was saved — reload and try again",
+                message_zh="案件已被他人更新（另一步骤已先记录），本次未保存；请刷新后重试",
+            ) from exc
+        except OperationalError as exc:
+            raise _operational(exc, self.safe_url) from exc
+        except DBAPIError as exc:
+            raise _operational(exc, self.safe_url) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield SqlTx(conn, self.dialect)
+        except OperationalError as exc:
+            raise _operational(exc, self.safe_url) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _operational(exc: DBAPIError, url: str) -> Exception:
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    lowered = text.lower()
+    if "could not serialize" in lowered or "deadlock" in lowered:
+        return ConflictError("the case changed meanwhile; nothing was saved — reload and try again",
+                             message_zh="案件已被他人更新，本次未保存；请刷新后重试")
+    return StorageError(f"the database {url} is unavailable: {text}",
+                        message_zh=f"数据库 {url} 不可用：{text}")
+
+
+def _sqlite_setup(engine: Any) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A write takes the write lock up front, so two writers queue instead of failing
+        # on a stale snapshot; reads stay deferred and never block.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("yishi_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class SqlTx(Tx):
+    """The SQL unit of work: Core statements on one connection inside one transaction."""
+
+    def __init__(self, conn: Connection, dialect: str) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    # ---- definitions
+    def get_definition(self, sha256: str) -> tuple[str, str] | None:
+        row = self.conn.execute(select(defs_t.c.text, defs_t.c.file).where(defs_t.c.sha256 == sha256)).first()
+        return (row.text, row.file) if row else None
+
+    def put_definition(self, *, sha256: str, workflow_id: str, version: int, text: str,
+                       file: str, at: datetime) -> None:
+        exists = self.conn.execute(select(defs_t.c.sha256).where(defs_t.c.sha256 == sha256)).first()
+        if exists is None:
+            self.conn.execute(insert(defs_t).values(sha256=sha256, workflow_id=workflow_id, version=version,
+                                                    text=text, file=file, loaded_at=at))
+
+    def definitions(self) -> list[tuple[str, int, str]]:
+        rows = self.conn.execute(select(defs_t.c.workflow_id, defs_t.c.version, defs_t.c.sha256)
+                                 .order_by(defs_t.c.workflow_id, defs_t.c.version))
+        return [(r.workflow_id, r.version, r.sha256) for r in rows]
+
+    # ---- cases
+    def get_case(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        stmt = select(cases_t).where(cases_t.c.id == case_id)
+        if for_update and self.dialect != "sqlite":
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).first()
+        return _case(row) if row else None
+
+    def insert_case(self, case: Case) -> int:
+        values = _case_values(case)
+        values.pop("id")
+        return self.conn.execute(insert(cases_t).values(**values).returning(cases_t.c.id)).scalar_one()
+
+    def update_case(self, case: Case, *, expected_rev: int) -> bool:
+        values = _case_values(case)
+        values.pop("id")
+        result = self.conn.execute(
+            update(cases_t).where(cases_t.c.id == case.id, cases_t.c.rev == expected_rev).values(**values))
+        return result.rowcount == 1
+
+    def _where(self, filt: CaseFilter) -> list[Any]:
+        conds: list[Any] = []
+        if filt.open is True:
+            conds.append(cases_t.c.closed_at.is_(None))
+        elif filt.open is False:
+            conds.append(cases_t.c.closed_at.is_not(None))
+        if filt.overdue_at is not None:
+            conds += [cases_t.c.closed_at.is_(None), cases_t.c.due_at <= filt.overdue_at]
+        if filt.workflow_id:
+            conds.append(cases_t.c.workflow_id == filt.workflow_id)
+        if filt.state:
+            conds.append(cases_t.c.state == filt.state)
+        if filt.search:
+            like = f"%{filt.search}%"
+            term = [cases_t.c.subject.like(like), cases_t.c.opened_by.like(like)]
+            if filt.search.lstrip("#").isdigit():
+                term.append(cases_t.c.id == int(filt.search.lstrip("#")))
+            conds.append(or_(*term))
+        return conds
+
+    def cases(self, filt: CaseFilter) -> list[Case]:
+        stmt = select(cases_t).where(and_(True, *self._where(filt))).order_by(
+            cases_t.c.due_at.is_(None), cases_t.c.due_at, cases_t.c.id.desc())
+        if filt.limit is not None:
+            stmt = stmt.limit(filt.limit)
+        if filt.offset:
+            stmt = stmt.offset(filt.offset)
+        return [_case(row) for row in self.conn.execute(stmt)]
+
+    def count_cases(self, filt: CaseFilter) -> int:
+        stmt = select(func.count()).select_from(cases_t).where(and_(True, *self._where(filt)))
+        return int(self.conn.execute(stmt).scalar_one())
+
+    # ---- events
+    def append_event(self, ev: Event) -> None:
+        self.conn.execute(insert(events_t).values(
+            case_id=ev.case_id, seq=ev.seq, at=ev.at, kind=ev.kind, actor=ev.actor, role=ev.role,
+            trigger=ev.trigger, source=ev.source, dest=ev.dest, data=ev.data,
+            verdicts=[v.as_dict() for v in ev.verdicts], prev_hash=ev.prev_hash, hash=ev.hash))
+
+    def events(self, case_id: int | None = None) -> Iterator[Event]:
+        stmt = select(events_t)
+        if case_id is not None:
+            stmt = stmt.where(events_t.c.case_id == case_id).order_by(events_t.c.seq)
+        else:
+            stmt = stmt.order_by(events_t.c.case_id, events_t.c.seq)
+        for row in self.conn.execute(stmt):
+            yield Event(case_id=row.case_id, seq=row.seq, at=row.at, kind=row.kind, actor=row.actor,
+                        role=row.role, trigger=row.trigger, source=row.source, dest=row.dest,
+                        data=row.data, verdicts=tuple(Verdict.from_dict(v) for v in row.verdicts),
+                        prev_hash=row.prev_hash, hash=row.hash)
+
+    # ---- timers
+    def add_timers(self, timers: list[TimerRow]) -> None:
+        if timers:
+            self.conn.execute(insert(timers_t), [
+                {"case_id": t.case_id, "state": t.state, "idx": t.index, "due_at": t.due_at,
+                 "kind": t.kind, "target": t.target, "status": "pending", "result": ""}
+                for t in timers])
+
+    def cancel_timers(self, case_id: int) -> None:
+        self.conn.execute(update(timers_t).where(timers_t.c.case_id == case_id,
+                                                 timers_t.c.status == "pending")
+                          .values(status="cancelled"))
+
+    def claim_due_timer(self, now: datetime) -> TimerRow | None:
+        stmt = (select(timers_t).where(timers_t.c.status == "pending", timers_t.c.due_at <= now)
+                .order_by(timers_t.c.due_at, timers_t.c.id).limit(1))
+        if self.dialect != "sqlite":
+            stmt = stmt.with_for_update(skip_locked=True)
+        row = self.conn.execute(stmt).first()
+        return _timer(row) if row else None
+
+    def finish_timer(self, timer_id: int, *, status: str, result: str, at: datetime) -> None:
+        self.conn.execute(update(timers_t).where(timers_t.c.id == timer_id)
+                          .values(status=status, result=result, finished_at=at))
+
+    def timers(self, case_id: int) -> list[TimerRow]:
+        rows = self.conn.execute(select(timers_t).where(timers_t.c.case_id == case_id)
+                                 .order_by(timers_t.c.due_at, timers_t.c.id))
+        return [_timer(r) for r in rows]
+
+    def next_due(self) -> datetime | None:
+        return self.conn.execute(select(func.min(timers_t.c.due_at))
+                                 .where(timers_t.c.status == "pending")).scalar()
+
+    # ---- outbox
+    def add_notifications(self, notes: list[Notification]) -> None:
+        if notes:
+            self.conn.execute(insert(outbox_t), [
+                {"case_id": n.case_id, "event_seq": n.event_seq, "channel": n.channel, "kind": n.kind,
+                 "recipients": n.recipients, "payload": n.payload, "status": "pending",
+                 "attempts": 0, "created_at": n.created_at, "next_attempt_at": n.created_at,
+                 "error": ""}
+                for n in notes])
+
+    def notifications(self, *, case_id: int | None = None, status: str | None = None) -> list[Notification]:
+        stmt = select(outbox_t).order_by(outbox_t.c.id)
+        if case_id is not None:
+            stmt = stmt.where(outbox_t.c.case_id == case_id)
+        if status is not None:
+            stmt = stmt.where(outbox_t.c.status == status)
+        return [Notification(id=r.id, case_id=r.case_id, event_seq=r.event_seq, channel=r.channel,
+                             kind=r.kind, recipients=r.recipients, payload=r.payload, status=r.status,
+                             attempts=r.attempts, created_at=r.created_at, delivered_at=r.delivered_at,
+                             error=r.error)
+                for r in self.conn.execute(stmt)]
+
+
+def _case_values(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id, "workflow_id": case.workflow_id, "workflow_version": case.workflow_version,
+        "workflow_sha256": case.workflow_sha256, "state": case.state, "subject": case.subject,
+        "data": case.data, "opened_by": case.opened_by, "opened_at": case.opened_at,
+        "state_entered_at": case.state_entered_at, "updated_at": case.updated_at,
+        "closed_at": case.closed_at, "due_at": case.due_at, "rev": case.rev, "last_seq": case.last_seq,
+        "last_hash": case.last_hash,
+    }
+
+
+def _case(row: Any) -> Case:
+    return Case(id=row.id, workflow_id=row.workflow_id, workflow_version=row.workflow_version,
+                workflow_sha256=row.workflow_sha256, state=row.state, subject=row.subject,
+                data=row.data, opened_by=row.opened_by, opened_at=row.opened_at,
+                state_entered_at=row.state_entered_at, updated_at=row.updated_at,
+                closed_at=row.closed_at, due_at=row.due_at, rev=row.rev, last_seq=row.last_seq,
+                last_hash=row.last_hash)
+
+
+def _timer(row: Any) -> TimerRow:
+    return TimerRow(id=row.id, case_id=row.case_id, state=row.state, index=row.idx, due_at=row.due_at,
+                    kind=row.kind, target=row.target, status=row.status, result=row.result)

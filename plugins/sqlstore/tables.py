@@ -1,0 +1,144 @@
+"""SQLModel tables of the built-in store: definitions, cases, events, timers, outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC (naive on SQLite, timestamptz on PostgreSQL); always reads back aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _utc() -> Any:
+    return Field(sa_type=UTCDateTime)
+
+
+class DefinitionRow(SQLModel, table=True):
+    """A workflow definition's exact text, kept so pinned cases run after the file changes."""
+
+    __tablename__ = "definitions"
+    sha256: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(index=True, max_length=100)
+    version: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    file: str = Field(default="", max_length=500)
+    loaded_at: datetime = _utc()
+
+
+class CaseRow(SQLModel, table=True):
+    """One run of one workflow."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_open_due", "closed_at", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(index=True, max_length=100)
+    workflow_version: int
+    workflow_sha256: str = Field(foreign_key="definitions.sha256", max_length=64)
+    state: str = Field(max_length=100)
+    subject: str = Field(default="", max_length=500)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    opened_by: str = Field(default="", max_length=200)
+    opened_at: datetime = _utc()
+    state_entered_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rev: int = 1
+    last_seq: int = 0
+    last_hash: str = Field(default="", max_length=64)
+
+
+class EventRow(SQLModel, table=True):
+    """An append-only, hash-chained record of one thing that happened to a case."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    seq: int
+    at: datetime = _utc()
+    kind: str = Field(max_length=20)
+    actor: str = Field(max_length=200)
+    role: str = Field(default="", max_length=100)
+    trigger: str | None = Field(default=None, max_length=100)
+    source: str | None = Field(default=None, max_length=100)
+    dest: str | None = Field(default=None, max_length=100)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    verdicts: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class TimerDbRow(SQLModel, table=True):
+    """A deadline of a case's state: reminds roles or fires a trigger when due."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index("ix_timers_pending_due", "due_at", sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    state: str = Field(max_length=100)
+    idx: int = 0
+    due_at: datetime = _utc()
+    kind: str = Field(max_length=10)
+    target: str = Field(max_length=500)
+    status: str = Field(default="pending", max_length=10)
+    result: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification waiting for (or done with) delivery by one notifier channel."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    event_seq: int
+    channel: str = Field(max_length=100)
+    kind: str = Field(max_length=50)
+    recipients: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    created_at: datetime = _utc()
+    next_attempt_at: datetime = _utc()
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+metadata = SQLModel.metadata
