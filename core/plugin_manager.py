@@ -100,3 +100,16 @@ def plugin_versions(pm: pluggy.PluginManager) -> list[tuple[str, str, str]]:
         else:
             out.append((name, "", "registered in process"))
     return out
+
+
+def preload() -> None:
+    """Import the built-in plugins and the SQL store now.
+
+    Call it before ``freezegun.freeze_time`` starts: a module first imported while time is
+    frozen would see freezegun's fake ``datetime`` class in its annotations, which pydantic
+    and SQLModel cannot build models from. ``yishi.testing`` calls it for you.
+    """
+    for name in BUILTIN_PLUGINS:
+        importlib.import_module(name)
+    importlib.import_module("yishi.plugins.sqlstore.store")
+    importlib.import_module("yishi.plugins.sqlstore.migrate")

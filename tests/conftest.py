@@ -1,0 +1,84 @@
+"""Shared fixtures: every test gets its own database (a SQLite file, or a fresh PostgreSQL database)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from yishi.engine import Actor, Engine
+from yishi.plugin_manager import preload
+
+preload()  # before any freeze_time: see yishi.plugin_manager.preload
+
+PG_BASE = os.environ.get("YISHI_TEST_PG", "")
+FOUR = "four_discussions_two_disclosures"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'yishi.db'}"
+
+
+def _pg_admin():  # noqa: ANN202
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test, dropped afterwards (needs YISHI_TEST_PG)."""
+    if not PG_BASE:
+        pytest.skip("YISHI_TEST_PG is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    name = f"yishi_t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on a SQLite file and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Iterator[Engine]:
+    eng = Engine.open(sqlite_url)
+    try:
+        yield eng
+    finally:
+        eng.close()
+
+
+@pytest.fixture
+def secretary() -> Actor:
+    return Actor.of("王书记", "secretary")
+
+
+PROPOSAL = {"subject": "闲置厂房出租给幼儿园", "matter_type": "collective_assets",
+            "proposal": "将村集体闲置厂房出租给幼儿园举办者，租期三年。"}
+COMMITTEES = {"meeting_date": "2026-11-02", "minutes": "两委会一致同意提交党员大会。"}
+PARTY = {"meeting_date": "2026-11-05", "party_members": 30, "party_attended": 24,
+         "party_votes_for": 20, "minutes": "党员大会审议通过。"}
+
+
+def representatives(attended: int, votes_for: int, total: int = 20) -> dict[str, object]:
+    return {"meeting_date": "2026-11-09", "representatives": total, "attended": attended,
+            "votes_for": votes_for, "resolution": "同意出租，租金用于村公益事业。",
+            "minutes": f"应到 {total} 人，实到 {attended} 人，赞成 {votes_for} 人。"}

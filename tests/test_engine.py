@@ -1,0 +1,280 @@
+"""The engine end to end: a full 四议两公开 case under freezegun, refusals with reasons, timers, the chain."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from freezegun import freeze_time
+
+from conftest import COMMITTEES, FOUR, PARTY, PROPOSAL, representatives
+from yishi.engine import SYSTEM, Actor, CaseFilter, Engine
+from yishi.errors import ConflictError, FormError, NotFoundError, RefusedError
+
+T0 = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
+
+
+def _to_representatives(engine: Engine, actor: Actor) -> int:
+    case = engine.start(FOUR, actor, PROPOSAL)
+    engine.fire(case.id, "submit_to_committees", actor)
+    engine.fire(case.id, "submit_to_party_members", actor, COMMITTEES)
+    engine.fire(case.id, "submit_to_representatives", actor, PARTY)
+    return case.id
+
+
+def test_full_case_across_the_notice_period(sqlite_url: str, secretary: Actor) -> None:
+    with freeze_time(T0) as frozen, Engine.open(sqlite_url) as engine:
+        case_id = _to_representatives(engine, secretary)
+        result = engine.fire(case_id, "pass_resolution", secretary, representatives(14, 8))
+        assert result.case.state == "resolution_notice"
+        assert [v.rule for v in result.event.verdicts] == ["quorum", "majority"]
+        assert all(v.ok for v in result.event.verdicts)
+        assert result.case.due_at == T0 + timedelta(days=7)
+
+        frozen.tick(timedelta(days=6, hours=23))
+        with pytest.raises(RefusedError) as refused:
+            engine.fire(case_id, "start_implementation", secretary, {"notice_place": "村务公开栏"})
+        (verdict,) = [v for v in refused.value.verdicts if not v.ok]
+        assert verdict.rule == "elapsed"
+        assert "决议公示期未满" in verdict.reason_zh and "1小时" in verdict.reason_zh
+        assert "notice period of 7d has not passed: 1h to go" in verdict.reason_en
+        assert engine.case(case_id).state == "resolution_notice"  # nothing written
+
+        frozen.tick(timedelta(hours=1))
+        ticked = engine.tick()
+        assert [r.outcome for r in ticked] == ["reminded"]
+        assert ticked[0].event.data["remind"] == ["secretary"]
+        assert engine.case(case_id).state == "resolution_notice"
+
+        engine.fire(case_id, "start_implementation", secretary, {"notice_place": "村务公开栏"})
+        frozen.tick(timedelta(days=30))
+        engine.fire(case_id, "disclose_results", secretary,
+                    {"progress": "已签订租赁合同", "completed_on": "2026-12-15"})
+        with pytest.raises(RefusedError, match="results notice period"):
+            engine.fire(case_id, "archive", secretary,
+                        {"results": "幼儿园已开园", "results_notice_place": "村务公开栏"})
+        frozen.tick(timedelta(days=7))
+        done = engine.fire(case_id, "archive", secretary,
+                           {"results": "幼儿园已开园", "results_notice_place": "村务公开栏"})
+        assert done.case.state == "archived" and not done.case.is_open
+        assert done.case.closed_at == T0 + timedelta(days=6, hours=24 + 30 * 24 + 7 * 24)
+
+        history = engine.history(case_id)
+        assert [e.trigger for e in history if e.kind == "fire"] == [
+            "submit_to_committees", "submit_to_party_members", "submit_to_representatives",
+            "pass_resolution", "start_implementation", "disclose_results", "archive"]
+        assert [e.kind for e in history].count("remind") == 1
+        assert [e.seq for e in history] == list(range(1, len(history) + 1))
+        data = engine.case(case_id).data
+        assert data["representatives_meeting"]["attended"] == 14
+        assert data["proposal"]["subject"] == PROPOSAL["subject"]
+        assert engine.timers(case_id)[-1].status == "cancelled"  # implementation deadline
+        assert engine.verify().ok
+
+
+@pytest.mark.parametrize(("attended", "votes", "rule", "zh", "en"), [
+    (12, 10, "quorum", "需三分之二以上代表到会：实到 12 / 应到 20",
+     "needs 2/3 of representatives present: 12 of 20"),
+    (13, 10, "quorum", "实到 13 / 应到 20", "13 of 20"),  # 13/20 < 2/3: short by one
+    (14, 7, "majority", "需经到会代表的过半数同意：赞成 7 / 14",
+     "needs more than half of the representatives present in favour: 7 of 14"),  # exactly half
+])
+def test_pass_resolution_refused_with_reason(engine: Engine, secretary: Actor, attended: int,
+                                             votes: int, rule: str, zh: str, en: str) -> None:
+    case_id = _to_representatives(engine, secretary)
+    before = engine.case(case_id)
+    with pytest.raises(RefusedError) as refused:
+        engine.fire(case_id, "pass_resolution", secretary, representatives(attended, votes))
+    failing = [v for v in refused.value.verdicts if not v.ok]
+    assert [v.rule for v in failing] == [rule]
+    assert zh in failing[0].reason_zh and en in failing[0].reason_en
+    assert zh in refused.value.message_zh
+    after = engine.case(case_id)
+    assert (after.state, after.rev, after.last_seq) == (before.state, before.rev, before.last_seq)
+    assert engine.history(case_id)[-1].trigger == "submit_to_representatives"
+
+
+def test_available_lists_every_trigger_with_reasons(engine: Engine, secretary: Actor) -> None:
+    case_id = _to_representatives(engine, secretary)
+    engine.record(case_id, secretary, representatives(12, 10))
+    actions = {a.trigger: a for a in engine.available(case_id, secretary)}
+    assert set(actions) == {"pass_resolution", "send_back", "reject"}
+    assert not actions["pass_resolution"].enabled
+    assert [v.reason_zh for v in actions["pass_resolution"].refusals] == [
+        "需三分之二以上代表到会：实到 12 / 应到 20"]
+    assert actions["send_back"].refusals[0].rule == "form"  # needs a reason
+    assert actions["reject"].confirm
+    grid = Actor.of("李网格员", "grid_member")
+    for action in engine.available(case_id, grid):
+        assert action.refusals[0].rule == "role"
+        assert "党组织书记" in action.refusals[0].reason_zh
+
+
+def test_wrong_role_is_refused(engine: Engine, secretary: Actor) -> None:
+    case = engine.start(FOUR, secretary, PROPOSAL)
+    member = Actor.of("张委员", "committee_member")
+    with pytest.raises(RefusedError) as refused:
+        engine.fire(case.id, "submit_to_committees", member)
+    assert refused.value.verdicts[0].rule == "role"
+    assert "only Party secretary may take this step" in str(refused.value)
+
+
+def test_start_roles_and_unknown_workflow(engine: Engine) -> None:
+    with pytest.raises(RefusedError, match="only Party secretary, committee member may start"):
+        engine.start(FOUR, Actor.of("居民", "resident"), PROPOSAL)
+    with pytest.raises(NotFoundError, match="no workflow 'nope'"):
+        engine.start("nope", Actor.of("x", "secretary"))
+
+
+def test_form_errors_name_each_field(engine: Engine, secretary: Actor) -> None:
+    with pytest.raises(FormError) as bad:
+        engine.start(FOUR, secretary, {"subject": "修路", "matter_type": "bridge", "colour": "red"})
+    assert set(bad.value.errors) == {"matter_type", "colour"}
+    assert "must be one of" in bad.value.errors["matter_type"][1]
+    case_id = _to_representatives(engine, secretary)
+    with pytest.raises(FormError) as bad:
+        engine.fire(case_id, "pass_resolution", secretary,
+                    {**representatives(14, 8), "attended": "fourteen", "meeting_date": "9/11"})
+    assert set(bad.value.errors) == {"attended", "meeting_date"}
+    assert engine.count() == 1 and engine.history(case_id)[-1].seq == 4
+
+
+def test_send_back_and_reject_paths(engine: Engine, secretary: Actor) -> None:
+    case = engine.start(FOUR, secretary, PROPOSAL)
+    engine.fire(case.id, "submit_to_committees", secretary)
+    with pytest.raises(RefusedError, match="required fields not filled in: reason"):
+        engine.fire(case.id, "send_back", secretary)
+    back = engine.fire(case.id, "send_back", secretary, {"reason": "需补充租金测算"})
+    assert back.case.state == "proposal"
+    assert back.event.data == {"reason": "需补充租金测算"}
+    engine.fire(case.id, "submit_to_committees", secretary)
+    gone = engine.fire(case.id, "reject", secretary, {"reason": "不符合规划"})
+    assert gone.case.state == "rejected" and gone.case.closed_at is not None
+    with pytest.raises(RefusedError, match="is closed"):
+        engine.fire(case.id, "submit_to_committees", secretary)
+    assert engine.available(case.id, secretary) == []
+
+
+def test_expected_rev_conflict_writes_nothing(engine: Engine, secretary: Actor) -> None:
+    case = engine.start(FOUR, secretary, PROPOSAL)
+    engine.fire(case.id, "submit_to_committees", secretary, expected_rev=case.rev)
+    with pytest.raises(ConflictError, match="changed meanwhile"):
+        engine.fire(case.id, "submit_to_party_members", secretary, COMMITTEES, expected_rev=case.rev)
+    assert engine.case(case.id).state == "committees_discussion"
+
+
+def test_timer_fire_kind_and_refusal_recorded(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001
+    (tmp_path / "wf").mkdir()
+    (tmp_path / "wf" / "auto.yaml").write_text(AUTO, encoding="utf-8")
+
+    class Files:
+        @staticmethod
+        def yishi_workflow_files():  # noqa: ANN205
+            return [tmp_path / "wf"]
+
+    from yishi.hookspecs import hookimpl
+    Files.yishi_workflow_files = hookimpl(Files.yishi_workflow_files)
+    with freeze_time(T0) as frozen, Engine.open(sqlite_url, plugins=[Files]) as engine:
+        case = engine.start("auto", Actor.of("a", "clerk"), {"topic": "夜间摩托车噪音"})
+        frozen.tick(timedelta(hours=2))
+        results = engine.tick()
+        assert [r.outcome for r in results] == ["fired"]
+        assert results[0].event.actor == SYSTEM.name and results[0].event.kind == "timer"
+        assert engine.case(case.id).state == "escalated"
+        assert engine.tick() == []  # exactly once
+        # after the second timer: its guard refuses (no note yet) and the refusal is kept
+        frozen.tick(timedelta(hours=3))
+        (refused,) = engine.tick()
+        assert refused.outcome == "refused" and "not filled in" in refused.reason
+        assert engine.timers(case.id)[-1].status == "refused"
+        assert engine.verify().ok
+
+
+AUTO = """
+id: auto
+version: 1
+title: {zh: 自动升级, en: auto escalation}
+description: test
+subject: topic
+roles:
+  clerk: {title: {zh: 办事员, en: clerk}}
+initial: open
+states:
+  open:
+    title: {zh: 受理, en: open}
+    form: [{name: topic, label: {zh: 事项, en: topic}}]
+    timers: [{after: 1h, fire: escalate}]
+  escalated:
+    title: {zh: 已升级, en: escalated}
+    form: [{name: note, label: {zh: 说明, en: note}}]
+    timers: [{after: 2h, fire: close}]
+  closed: {title: {zh: 办结, en: closed}, final: true}
+transitions:
+  - {trigger: escalate, source: open, dest: escalated, title: {zh: 升级, en: escalate}, roles: [clerk]}
+  - trigger: close
+    source: escalated
+    dest: closed
+    title: {zh: 办结, en: close}
+    roles: [clerk]
+    guards: [{fields: {names: [note]}}]
+"""
+
+
+def test_case_pinned_to_its_definition(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001
+    wf = tmp_path / "wf"
+    wf.mkdir()
+    (wf / "auto.yaml").write_text(AUTO, encoding="utf-8")
+
+    from yishi.hookspecs import hookimpl
+
+    class Files:
+        @hookimpl
+        def yishi_workflow_files(self):  # noqa: ANN201
+            return [wf]
+
+    with Engine.open(sqlite_url, plugins=[Files()]) as engine:
+        case = engine.start("auto", Actor.of("a", "clerk"), {"topic": "x"})
+    # the file changes (a state renamed) and even disappears: the case runs on its stored text
+    (wf / "auto.yaml").write_text(AUTO.replace("escalated", "raised").replace("version: 1", "version: 2"),
+                                  encoding="utf-8")
+    with Engine.open(sqlite_url, plugins=[Files()]) as engine:
+        assert engine.fire(case.id, "escalate", Actor.of("a", "clerk")).case.state == "escalated"
+        assert engine.workflow("auto").workflow.version == 2
+    (wf / "auto.yaml").unlink()
+    with Engine.open(sqlite_url, plugins=[Files()]) as engine:
+        assert engine.definition_of(engine.case(case.id)).version == 1
+        engine.fire(case.id, "close", Actor.of("a", "clerk"), {"note": "处理完毕"})
+        assert engine.case(case.id).state == "closed"
+
+
+def test_verify_finds_the_first_broken_link(sqlite_url: str, secretary: Actor) -> None:
+    with Engine.open(sqlite_url) as engine:
+        case_id = _to_representatives(engine, secretary)
+        other = engine.start(FOUR, secretary, PROPOSAL).id
+        assert engine.verify().ok
+    import sqlite3
+
+    conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    conn.execute("UPDATE events SET data = json_set(data, '$.minutes', '改过的记录') "
+                 "WHERE case_id = ? AND seq = 3", (case_id,))
+    conn.commit()
+    conn.close()
+    with Engine.open(sqlite_url) as engine:
+        report = engine.verify()
+        assert not report.ok
+        assert report.broken == [(case_id, 3, "its content does not match its hash (changed after it was written)")]
+        assert engine.verify(other).ok
+
+
+def test_cases_filters(engine: Engine, secretary: Actor) -> None:
+    with freeze_time(T0) as frozen:
+        a = _to_representatives(engine, secretary)
+        engine.fire(a, "pass_resolution", secretary, representatives(15, 9))
+        b = engine.start(FOUR, secretary, {**PROPOSAL, "subject": "修缮村道"}).id
+        frozen.tick(timedelta(days=8))
+        now = datetime.now(timezone.utc)
+        assert [c.id for c in engine.cases(CaseFilter(overdue_at=now))] == [a]
+        assert [c.id for c in engine.cases(CaseFilter(search="村道"))] == [b]
+        assert [c.id for c in engine.cases(CaseFilter(search=f"#{a}"))] == [a]
+        assert engine.count(CaseFilter(open=True)) == 2
+        assert [c.id for c in engine.cases()] == [a, b]  # most urgent first
