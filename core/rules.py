@@ -103,6 +103,7 @@ class ActionContext(RuleContext):
         super().__init__(**kwargs)
         self.updates: dict[str, Any] = {}
         self.notifications: list[dict[str, Any]] = []
+        self.spawns: list[dict[str, Any]] = []
 
     def set(self, name: str, value: Any) -> None:
         """Record ``value`` in field ``name`` of the current state's data."""
@@ -117,6 +118,16 @@ class ActionContext(RuleContext):
             "message": message.model_dump() if message else None,
             **extra,
         })
+
+
+    def start_case(self, workflow_id: str, data: Mapping[str, Any] | None = None, *,
+                   kind: str = "handover") -> None:
+        """Start a case of ``workflow_id`` in the same transaction, linked both ways to this one.
+
+        ``data`` fills the new case's first form; the new case's id is recorded in this step's
+        event (``_started``) and its start event (``_linked_from``).
+        """
+        self.spawns.append({"workflow": workflow_id, "data": dict(data or {}), "kind": kind})
 
 
 GuardFunc = Callable[[RuleContext, Any], Verdict]

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from yishi.engine.types import Case, CaseFilter, Event, Notification, TimerRow
+from yishi.engine.types import Case, CaseFilter, Event, Link, Notification, TimerRow
 
 
 class Tx(ABC):
@@ -89,8 +89,27 @@ class Tx(ABC):
         """Insert pending outbox rows."""
 
     @abstractmethod
+    def claim_notification(self, now: datetime, *, channels: list[str] | None = None) -> Notification | None:
+        """The oldest pending outbox row whose next attempt is due, locked against other workers."""
+
+    @abstractmethod
+    def finish_notification(self, note_id: int, *, status: str, attempts: int, error: str,
+                            next_attempt_at: datetime | None, delivered_at: datetime | None) -> None:
+        """Record a delivery attempt: ``delivered``, ``pending`` (retry at next_attempt_at) or ``failed``."""
+
+    @abstractmethod
     def notifications(self, *, case_id: int | None = None, status: str | None = None) -> list[Notification]:
         """Outbox rows, oldest first."""
+
+
+    # links
+    @abstractmethod
+    def add_link(self, link: Link) -> None:
+        """Record that ``link.from_case`` started ``link.to_case``."""
+
+    @abstractmethod
+    def links(self, case_id: int) -> list[Link]:
+        """Links from or to the case, oldest first."""
 
 
 class Store(ABC):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from yishi.definition.models import Text
 from yishi.hookspecs import hookimpl
@@ -26,6 +26,20 @@ class SetArgs(BaseModel):
     values: dict[str, Any]
 
 
+class StartCaseArgs(BaseModel):
+    """``start_case: {workflow: people_mediation, copy: {subject: subject}, kind: handover}``.
+
+    ``copy`` maps a field of the new case's first form to a field of this case; ``values``
+    gives fixed values. The new case is linked to this one both ways.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    workflow: str
+    copy_: dict[str, str] = Field(default_factory=dict, alias="copy")
+    values: dict[str, Any] = Field(default_factory=dict)
+    kind: str = "handover"
+
+
 def notify(ctx: ActionContext, args: NotifyArgs) -> None:
     ctx.notify(roles=args.roles, kind="notice", message=args.message)
 
@@ -35,9 +49,16 @@ def set_values(ctx: ActionContext, args: SetArgs) -> None:
         ctx.set(name, value)
 
 
+def start_case(ctx: ActionContext, args: StartCaseArgs) -> None:
+    data = {new: ctx.field(old) for new, old in args.copy_.items() if ctx.field(old) is not None}
+    ctx.start_case(args.workflow, {**data, **args.values}, kind=args.kind)
+
+
 @hookimpl
 def yishi_register_actions(register: Any) -> None:
     register("notify", notify, args=NotifyArgs,
              description=Text(zh="通知有关角色", en="notify roles"))
+    register("start_case", start_case, args=StartCaseArgs,
+             description=Text(zh="转办：发起关联的新案件", en="hand over: start a linked case"))
     register("set", set_values, args=SetArgs,
              description=Text(zh="记录固定值", en="record fixed values"))

@@ -6,10 +6,10 @@ from datetime import timedelta
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from yishi.definition.models import Text
-from yishi.definition.operands import DurationArg, FieldNames, FractionArg, Operand
+from yishi.definition.operands import DurationArg, FieldName, FieldNames, FractionArg, Operand
 from yishi.durations import format_duration
 from yishi.engine.types import Verdict
 from yishi.hookspecs import hookimpl
@@ -70,6 +70,21 @@ class ElapsedArgs(_Args):
     what: Text | None = None
 
 
+class EqualsArgs(_Args):
+    """``equals: {field: resolved_tier, value: 2}`` or ``{field: outcome, in: [a, b]}``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    field: FieldName
+    value: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+
+    @model_validator(mode="after")
+    def _one(self) -> Any:
+        if (self.value is None) == (self.in_ is None):
+            raise ValueError("give exactly one of 'value' or 'in'")
+        return self
+
+
 def _missing(ctx: RuleContext, rule: str, names: list[str]) -> Verdict:
     zh = "、".join(ctx.label(n).zh for n in names)
     en = ", ".join(repr(ctx.label(n).en) for n in names)
@@ -121,6 +136,16 @@ def fields(ctx: RuleContext, args: FieldsArgs) -> Verdict:
     return Verdict("fields", True, "所需内容已填写", "required fields are filled in")
 
 
+def equals(ctx: RuleContext, args: EqualsArgs) -> Verdict:
+    actual = ctx.field(args.field)
+    wanted = args.in_ if args.in_ is not None else [args.value]
+    label = ctx.label(args.field)
+    ok = actual in wanted or str(actual) in [str(w) for w in wanted]
+    shown = " / ".join(str(w) for w in wanted)
+    return Verdict("equals", ok, f"需{label.zh}为 {shown}（现为 {actual}）",
+                   f"needs {label.en} to be {shown} (it is {actual})")
+
+
 def elapsed(ctx: RuleContext, args: ElapsedArgs) -> Verdict:
     need = ctx.duration(args.at_least)
     start = ctx.case.state_entered_at if args.since == "state" else ctx.case.opened_at
@@ -161,5 +186,7 @@ def yishi_register_guards(register: Any) -> None:
              description=Text(zh="赞成票达到规定比例", en="enough votes in favour"))
     register("fields", fields, args=FieldsArgs,
              description=Text(zh="所需内容已填写", en="required fields filled in"))
+    register("equals", equals, args=EqualsArgs,
+             description=Text(zh="某项记录等于给定值（用于分支）", en="a field has a given value (for branching)"))
     register("elapsed", elapsed, args=ElapsedArgs,
              description=Text(zh="期限已满（如公示期）", en="a minimum time has passed (e.g. a notice period)"))

@@ -278,3 +278,86 @@ def test_cases_filters(engine: Engine, secretary: Actor) -> None:
         assert [c.id for c in engine.cases(CaseFilter(search=f"#{a}"))] == [a]
         assert engine.count(CaseFilter(open=True)) == 2
         assert [c.id for c in engine.cases()] == [a, b]  # most urgent first
+
+
+HANDOVER = """
+id: handover
+version: 1
+title: {zh: 转办测试, en: hand-over test}
+description: test
+subject: topic
+roles:
+  clerk: {title: {zh: 办事员, en: clerk}}
+initial: open
+states:
+  open:
+    title: {zh: 受理, en: open}
+    form:
+      - {name: topic, label: {zh: 事项, en: topic}}
+      - {name: tier, type: integer, label: {zh: 层级, en: tier}}
+  handed_over: {title: {zh: 已转办, en: handed over}, final: true}
+  low: {title: {zh: 低层办结, en: closed low}, final: true}
+  high: {title: {zh: 高层办结, en: closed high}, final: true}
+transitions:
+  - trigger: hand_over
+    source: open
+    dest: handed_over
+    title: {zh: 转四议两公开, en: hand over}
+    roles: [clerk]
+    actions:
+      - start_case: {workflow: four_discussions_two_disclosures, copy: {subject: topic},
+                     values: {matter_type: public_welfare, proposal: 由网格事件转入}}
+  - {trigger: close, source: open, dest: low, title: {zh: 办结, en: close}, roles: [clerk],
+     guards: [{equals: {field: tier, in: [1, 2]}}]}
+  - {trigger: close, source: open, dest: high, title: {zh: 办结, en: close}, roles: [clerk],
+     guards: [{equals: {field: tier, value: 3}}]}
+"""
+
+
+def _with_handover(tmp_path, url: str) -> Engine:  # noqa: ANN001
+    from yishi.hookspecs import hookimpl
+
+    (tmp_path / "handover.yaml").write_text(HANDOVER, encoding="utf-8")
+
+    class Files:
+        @hookimpl
+        def yishi_workflow_files(self):  # noqa: ANN201
+            return [tmp_path / "handover.yaml"]
+
+    return Engine.open(url, plugins=[Files()])
+
+
+def test_a_step_can_start_a_linked_case(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001
+    clerk = Actor.of("李网格员", "clerk", "secretary")
+    with _with_handover(tmp_path, sqlite_url) as engine:
+        assert engine.workflow_problems == []
+        case = engine.start("handover", clerk, {"topic": "闲置菜地整治"})
+        result = engine.fire(case.id, "hand_over", clerk)
+        (new,) = result.started
+        assert new.case.workflow_id == FOUR and new.case.subject == "闲置菜地整治"
+        assert new.case.data["proposal"]["proposal"] == "由网格事件转入"
+        assert result.event.data["_started"] == [{"case": new.case.id, "workflow": FOUR}]
+        assert engine.history(new.case.id)[0].data["_linked_from"]["case"] == case.id
+        assert [(l.from_case, l.to_case) for l in engine.links(case.id)] == [(case.id, new.case.id)]
+        assert engine.links(new.case.id) == engine.links(case.id)
+        # a direct start with link_from records the link on the older case too (rev unchanged)
+        other = engine.start("handover", clerk, {"topic": "停车纠纷"})
+        linked = engine.start(FOUR, clerk, PROPOSAL, link_from=other.id)
+        assert engine.history(other.id)[-1].kind == "link"
+        assert engine.case(other.id).rev == other.rev
+        assert [l.to_case for l in engine.links(other.id)] == [linked.id]
+        assert engine.verify().ok
+
+
+def test_same_trigger_branches_on_guards(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001
+    clerk = Actor.of("李网格员", "clerk")
+    with _with_handover(tmp_path, sqlite_url) as engine:
+        a = engine.start("handover", clerk, {"topic": "a", "tier": 3})
+        (close,) = [x for x in engine.available(a.id, clerk) if x.trigger == "close"]
+        assert close.enabled and close.dest == "high"
+        assert engine.fire(a.id, "close", clerk).case.state == "high"
+        b = engine.start("handover", clerk, {"topic": "b", "tier": 5})
+        (close,) = [x for x in engine.available(b.id, clerk) if x.trigger == "close"]
+        assert not close.enabled and [v.rule for v in close.refusals] == ["equals", "equals"]
+        with pytest.raises(RefusedError, match="needs tier to be 3"):
+            engine.fire(b.id, "close", clerk)

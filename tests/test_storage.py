@@ -188,3 +188,19 @@ def test_unreachable_database_is_a_clear_error() -> None:
         Engine.open("postgresql+psycopg://postgres@127.0.0.1:1/none")
     with pytest.raises(StorageError, match="no storage plugin serves"):
         Engine.open("mongodb://localhost/x")
+
+
+def test_migrations_match_the_models(any_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from yishi.plugins.sqlstore.store import SqlStore
+    from yishi.plugins.sqlstore.tables import metadata
+
+    store = SqlStore(any_url)
+    try:
+        with store.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        assert diff == []
+    finally:
+        store.close()

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -19,14 +19,17 @@ from yishi.engine.forms import coerce_form, missing_required
 from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
 from yishi.engine.types import (
-    SYSTEM, Actor, Available, Case, CaseFilter, Event, FireResult, Notification, TimerRow, Verdict,
+    SYSTEM, Actor, Available, Case, CaseFilter, Event, FireResult, Link, Notification, TimerRow,
+    Verdict,
 )
 from yishi.errors import (
     ConflictError, FormError, NotFoundError, Problem, RefusedError, StorageError,
 )
 from yishi.plugin_manager import make_manager
 from yishi.rules import ActionContext, RuleContext
-from yishi.storage import Store, Tx
+
+if TYPE_CHECKING:
+    from yishi.storage import Store, Tx
 
 
 def default_url() -> str:
@@ -170,11 +173,18 @@ class Engine:
             return []
         compiled = self._compiled(case)
         now = self.now()
-        out = []
+        groups: dict[str, list[tuple[Transition, list[Verdict]]]] = {}
         for t in compiled.workflow.transitions_from(case.state):
             verdicts = self._evaluate(compiled, case, t, actor, {}, now, check_required=True)
-            out.append(Available(trigger=t.trigger, title=t.title, dest=t.dest,
-                                 enabled=all(v.ok for v in verdicts), verdicts=tuple(verdicts),
+            groups.setdefault(t.trigger, []).append((t, verdicts))
+        out = []
+        for trigger, options in groups.items():
+            # several transitions may share a trigger (e.g. either of two quorums): the first
+            # that passes is the one ``fire`` takes; if none passes, every refusal is shown
+            passing = [(t, vs) for t, vs in options if all(v.ok for v in vs)]
+            t, verdicts = passing[0] if passing else (options[0][0], [v for _, vs in options for v in vs])
+            out.append(Available(trigger=trigger, title=t.title, dest=t.dest, enabled=bool(passing),
+                                 verdicts=tuple(verdicts),
                                  confirm=t.confirm or compiled.workflow.states[t.dest].final,
                                  form=tuple(t.form), require_form=t.require_form))
         return out
@@ -208,47 +218,85 @@ class Engine:
 
     # ------------------------------------------------------------ acting
     def start(self, workflow_id: str, actor: Actor, data: Mapping[str, Any] | None = None, *,
-              version: int | None = None) -> Case:
+              version: int | None = None, link_from: int | None = None,
+              link_kind: str = "handover") -> Case:
         """Open a new case of ``workflow_id`` with the first step's ``data``.
 
-        Raises ``NotFoundError`` (no such workflow), ``RefusedError`` (the actor's roles may not
-        start it) or ``FormError`` (the data does not fit the first step's form).
+        ``link_from`` names a case this one continues (a hand-over): the link is recorded on
+        both cases in the same transaction.
+
+        Raises ``NotFoundError`` (no such workflow or linked case), ``RefusedError`` (the
+        actor's roles may not start it) or ``FormError`` (the data does not fit the first form).
         """
+        now = self.now()
+        with self.store.write() as tx:
+            source = self._get(tx, link_from, for_update=True) if link_from is not None else None
+            case, event, notes = self._open_case(tx, workflow_id, version, actor, data or {}, now,
+                                                 linked_from=source, link_kind=link_kind)
+            extra: FireResult | None = None
+            if source is not None:
+                extra = self._note_link(tx, source, case, actor, now, link_kind)
+        self._stored.add(case.workflow_sha256)
+        self.pm.hook.yishi_event_committed(engine=self, case=case, event=event, notifications=notes)
+        if extra is not None:
+            self._committed(extra)
+        return case
+
+    def links(self, case_id: int) -> list[Link]:
+        """The cases this one started or was started from, oldest first."""
+        with self.store.read() as tx:
+            return tx.links(case_id)
+
+    def _open_case(self, tx: Tx, workflow_id: str, version: int | None, actor: Actor,
+                   data: Mapping[str, Any], now: datetime, *, linked_from: Case | None = None,
+                   link_kind: str = "handover") -> tuple[Case, Event, list[Notification]]:
         loaded = self.library.get(workflow_id, version)
         compiled = self.library.compiled(loaded)
         wf = compiled.workflow
-        if wf.start_roles and not (actor.roles & set(wf.start_roles)):
+        if wf.start_roles and actor is not SYSTEM and not (actor.roles & set(wf.start_roles)):
             need_zh = "、".join(wf.roles[r].title.zh for r in wf.start_roles)
             need_en = ", ".join(wf.roles[r].title.en for r in wf.start_roles)
             verdict = Verdict("role", False, f"只有{need_zh}可以发起此流程",
                               f"only {need_en} may start this procedure")
             raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
         initial = wf.initial_state()
-        clean, errors = coerce_form(wf.states[initial].form, data or {}, _resolver(compiled.params))
+        clean, errors = coerce_form(wf.states[initial].form, data, _resolver(compiled.params))
         if errors:
             raise FormError(errors)
-        now = self.now()
         subject = str(clean.get(wf.subject) or "") if wf.subject else ""
         case = Case(id=0, workflow_id=wf.id, workflow_version=wf.version,
                     workflow_sha256=loaded.sha256, state=initial, subject=subject or wf.title.zh,
                     data={initial: clean} if clean else {}, opened_at=now, state_entered_at=now,
                     updated_at=now, opened_by=actor.name)
-        with self.store.write() as tx:
-            if loaded.sha256 not in self._stored:
-                tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
-                                  text=loaded.text, file=loaded.file, at=now)
-            timers = self._timers_for(compiled, 0, initial, now)
-            case.due_at = min((t.due_at for t in timers), default=None)
-            case.id = tx.insert_case(case)
-            event = self._append(tx, case, now=now, kind="start", actor=actor, trigger=None,
-                                 source=None, dest=initial, data=clean, verdicts=())
-            tx.add_timers([replace(t, case_id=case.id) for t in timers])
-            notes = self._notify(tx, compiled, case, event, "start", [
-                {"kind": "start", "recipients": {"roles": self._actors_of(wf, initial), "people": []}}])
-            tx.update_case(case, expected_rev=case.rev)
-        self._stored.add(loaded.sha256)
-        self.pm.hook.yishi_event_committed(engine=self, case=case, event=event, notifications=notes)
-        return case
+        if loaded.sha256 not in self._stored:
+            tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
+                              text=loaded.text, file=loaded.file, at=now)
+        timers = self._timers_for(compiled, 0, initial, now)
+        case.due_at = min((t.due_at for t in timers), default=None)
+        case.id = tx.insert_case(case)
+        event_data = dict(clean)
+        if linked_from is not None:
+            event_data["_linked_from"] = {"case": linked_from.id, "kind": link_kind,
+                                          "workflow": linked_from.workflow_id}
+            tx.add_link(Link(from_case=linked_from.id, to_case=case.id, kind=link_kind, at=now,
+                             actor=actor.name))
+        event = self._append(tx, case, now=now, kind="start", actor=actor, trigger=None,
+                             source=None, dest=initial, data=event_data, verdicts=())
+        tx.add_timers([replace(t, case_id=case.id) for t in timers])
+        notes = self._notify(tx, compiled, case, event, "start", [
+            {"kind": "start", "recipients": {"roles": self._actors_of(wf, initial), "people": []}}])
+        tx.update_case(case, expected_rev=case.rev)
+        return case, event, notes
+
+    def _note_link(self, tx: Tx, source: Case, new: Case, actor: Actor, now: datetime,
+                   kind: str) -> FireResult:
+        """Record on ``source`` (without changing its state or rev) that it started ``new``."""
+        event = self._append(tx, source, now=now, kind="link", actor=actor, trigger=None,
+                             source=source.state, dest=source.state,
+                             data={"_started": {"case": new.id, "kind": kind, "workflow": new.workflow_id}},
+                             verdicts=())
+        tx.update_case(source, expected_rev=source.rev)
+        return FireResult(case=source, event=event)
 
     def fire(self, case_id: int, trigger: str, actor: Actor, data: Mapping[str, Any] | None = None,
              *, expected_rev: int | None = None) -> FireResult:
@@ -437,6 +485,11 @@ class Engine:
             spec = self.registry.actions[call.name]
             spec.func(actx, spec.args.model_validate(call.args) if spec.args else call.args)
         source = case.state
+        started: list[FireResult] = []
+        for spawn in actx.spawns:
+            new, new_event, new_notes = self._open_case(tx, spawn["workflow"], None, actor, spawn["data"],
+                                                        now, linked_from=case, link_kind=spawn["kind"])
+            started.append(FireResult(case=new, event=new_event, notifications=new_notes))
         recorded = {k: v for k, v in clean.items() if k in state_fields}
         if recorded or actx.updates:
             case.data = {**case.data, source: {**case.data.get(source, {}), **recorded, **actx.updates}}
@@ -455,6 +508,8 @@ class Engine:
             event_data["_set"] = actx.updates
         if timer is not None:
             event_data["_timer"] = {"id": timer.id, "due_at": timer.due_at.isoformat()}
+        if started:
+            event_data["_started"] = [{"case": r.case.id, "workflow": r.case.workflow_id} for r in started]
         event = self._append(tx, case, now=now, kind=kind, actor=actor, trigger=trigger,
                              source=source, dest=dest, data=event_data, verdicts=tuple(verdicts))
         if not tx.update_case(case, expected_rev=before):
@@ -463,7 +518,7 @@ class Engine:
         wanted = [{"kind": "step", "recipients": {"roles": self._actors_of(wf, dest), "people": []}}]
         wanted += actx.notifications
         notes = self._notify(tx, compiled, case, event, kind, wanted)
-        return FireResult(case=case, event=event, notifications=notes)
+        return FireResult(case=case, event=event, notifications=notes, started=started)
 
     def _remind(self, tx: Tx, case: Case, timer: TimerRow, now: datetime) -> FireResult:
         compiled = self._compiled(case)
@@ -537,6 +592,9 @@ class Engine:
         return notes
 
     def _committed(self, result: FireResult) -> None:
+        for new in result.started:
+            self.pm.hook.yishi_event_committed(engine=self, case=new.case, event=new.event,
+                                               notifications=new.notifications)
         self.pm.hook.yishi_event_committed(engine=self, case=result.case, event=result.event,
                                            notifications=result.notifications)
 

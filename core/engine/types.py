@@ -145,6 +145,18 @@ class Notification:
     created_at: datetime | None = None
     delivered_at: datetime | None = None
     error: str = ""
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """One case started another: ``from_case`` handed the matter over to ``to_case``."""
+
+    from_case: int
+    to_case: int
+    kind: str
+    at: datetime
+    actor: str
 
 
 @dataclass(frozen=True)
@@ -167,3 +179,4 @@ class FireResult:
     case: Case
     event: Event
     notifications: list[Notification] = field(default_factory=list)
+    started: list[FireResult] = field(default_factory=list)  # cases this step started

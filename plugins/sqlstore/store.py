@@ -15,11 +15,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from yishi.engine.types import Case, CaseFilter, Event, Notification, TimerRow, Verdict
+from yishi.engine.types import Case, CaseFilter, Event, Link, Notification, TimerRow, Verdict
 from yishi.errors import ConflictError, StorageError
 from yishi.storage import Store, Tx
 from yishi.plugins.sqlstore.tables import (
-    CaseRow, DefinitionRow, EventRow, OutboxRow, TimerDbRow,
+    CaseRow, DefinitionRow, EventRow, LinkRow, OutboxRow, TimerDbRow,
 )
 
 cases_t = CaseRow.__table__
@@ -27,6 +27,7 @@ events_t = EventRow.__table__
 timers_t = TimerDbRow.__table__
 outbox_t = OutboxRow.__table__
 defs_t = DefinitionRow.__table__
+links_t = LinkRow.__table__
 
 
 def _dumps(value: Any) -> str:
@@ -273,17 +274,43 @@ class SqlTx(Tx):
                  "error": ""}
                 for n in notes])
 
+    def claim_notification(self, now: datetime, *, channels: list[str] | None = None) -> Notification | None:
+        stmt = (select(outbox_t).where(outbox_t.c.status == "pending", outbox_t.c.next_attempt_at <= now)
+                .order_by(outbox_t.c.next_attempt_at, outbox_t.c.id).limit(1))
+        if channels is not None:
+            stmt = stmt.where(outbox_t.c.channel.in_(channels))
+        if self.dialect != "sqlite":
+            stmt = stmt.with_for_update(skip_locked=True)
+        row = self.conn.execute(stmt).first()
+        return _note(row) if row else None
+
+    def finish_notification(self, note_id: int, *, status: str, attempts: int, error: str,
+                            next_attempt_at: datetime | None, delivered_at: datetime | None) -> None:
+        values: dict[str, Any] = {"status": status, "attempts": attempts, "error": error,
+                                  "delivered_at": delivered_at}
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        self.conn.execute(update(outbox_t).where(outbox_t.c.id == note_id).values(**values))
+
     def notifications(self, *, case_id: int | None = None, status: str | None = None) -> list[Notification]:
         stmt = select(outbox_t).order_by(outbox_t.c.id)
         if case_id is not None:
             stmt = stmt.where(outbox_t.c.case_id == case_id)
         if status is not None:
             stmt = stmt.where(outbox_t.c.status == status)
-        return [Notification(id=r.id, case_id=r.case_id, event_seq=r.event_seq, channel=r.channel,
-                             kind=r.kind, recipients=r.recipients, payload=r.payload, status=r.status,
-                             attempts=r.attempts, created_at=r.created_at, delivered_at=r.delivered_at,
-                             error=r.error)
-                for r in self.conn.execute(stmt)]
+        return [_note(r) for r in self.conn.execute(stmt)]
+
+    # ---- links
+    def add_link(self, link: Link) -> None:
+        self.conn.execute(insert(links_t).values(from_case=link.from_case, to_case=link.to_case,
+                                                 kind=link.kind, at=link.at, actor=link.actor))
+
+    def links(self, case_id: int) -> list[Link]:
+        rows = self.conn.execute(select(links_t).where(or_(links_t.c.from_case == case_id,
+                                                           links_t.c.to_case == case_id))
+                                 .order_by(links_t.c.id))
+        return [Link(from_case=r.from_case, to_case=r.to_case, kind=r.kind, at=r.at, actor=r.actor)
+                for r in rows]
 
 
 def _case_values(case: Case) -> dict[str, Any]:
@@ -304,6 +331,13 @@ def _case(row: Any) -> Case:
                 state_entered_at=row.state_entered_at, updated_at=row.updated_at,
                 closed_at=row.closed_at, due_at=row.due_at, rev=row.rev, last_seq=row.last_seq,
                 last_hash=row.last_hash)
+
+
+def _note(r: Any) -> Notification:
+    return Notification(id=r.id, case_id=r.case_id, event_seq=r.event_seq, channel=r.channel,
+                        kind=r.kind, recipients=r.recipients, payload=r.payload, status=r.status,
+                        attempts=r.attempts, created_at=r.created_at, delivered_at=r.delivered_at,
+                        error=r.error, next_attempt_at=r.next_attempt_at)
 
 
 def _timer(row: Any) -> TimerRow:

@@ -141,4 +141,16 @@ class OutboxRow(SQLModel, table=True):
     error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
+class LinkRow(SQLModel, table=True):
+    """A reference between two cases: one started the other (a hand-over), recorded both ways."""
+
+    __tablename__ = "links"
+    id: int | None = Field(default=None, primary_key=True)
+    from_case: int = Field(foreign_key="cases.id", index=True)
+    to_case: int = Field(foreign_key="cases.id", index=True)
+    kind: str = Field(default="handover", max_length=50)
+    at: datetime = _utc()
+    actor: str = Field(default="", max_length=200)
+
+
 metadata = SQLModel.metadata
