@@ -1,0 +1,207 @@
+"""The testing kit for procedures and plugins; a pytest plugin (``pytest11``) with fixtures.
+
+Fixtures: ``yishi_engine`` (a fresh engine on its own SQLite file, simulated clock running),
+``sim_clock``, ``make_engine`` (open engines with inline plugins), ``scenario``.
+See README "Testing your procedure".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from yishi.clock import as_utc
+from yishi.durations import parse_duration
+from yishi.engine.engine import Engine, TickResult
+from yishi.engine.types import Actor, Case, Event, FireResult
+from yishi.errors import RefusedError
+from yishi.plugin_manager import preload
+
+preload()  # import the built-ins before any freeze_time starts
+
+DEFAULT_START = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)  # a Monday, 09:00 in China
+
+
+class SimClock:
+    """Simulated time on freezegun: enter once, then move (moving costs microseconds).
+
+    ``advance(delta)`` moves time without firing timers; ``run_until(engine, when)`` jumps
+    from one due timer to the next, ticking the engine at each timer's own due time, so
+    timers fire in order and each sees the right "now".
+    """
+
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
+        self._start = as_utc(start)
+        self._freezer: Any = None
+        self._frozen: Any = None
+
+    def __enter__(self) -> SimClock:
+        from freezegun import freeze_time
+
+        self._freezer = freeze_time(self._start)
+        self._frozen = self._freezer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._freezer is not None:
+            self._freezer.stop()
+            self._freezer = None
+
+    def now(self) -> datetime:
+        """The simulated now (aware UTC); also what ``datetime.now()`` returns while running."""
+        return datetime.now(timezone.utc)
+
+    def move_to(self, when: datetime) -> None:
+        when = as_utc(when)
+        if when < self.now():
+            raise ValueError(f"time only moves forward: {when.isoformat()} is before {self.now().isoformat()}")
+        self._frozen.move_to(when)
+
+    def advance(self, delta: timedelta | str) -> datetime:
+        """Move time forward by ``delta`` (``timedelta`` or ``'7d'``) without ticking."""
+        self.move_to(self.now() + parse_duration(delta))
+        return self.now()
+
+    def run_until(self, engine: Engine, when: datetime | timedelta | str) -> list[TickResult]:
+        """Fire every timer due up to ``when`` (a moment, or a span from now), each at its due time."""
+        if not isinstance(when, datetime):
+            when = self.now() + parse_duration(when)
+        when = as_utc(when)
+        results: list[TickResult] = []
+        while True:
+            due = engine.next_due()
+            if due is None or due > when:
+                break
+            if due > self.now():
+                self.move_to(due)
+            results.extend(engine.tick(self.now()))
+        self.move_to(max(when, self.now()))
+        return results
+
+
+def actor(spec: Actor | str | tuple[str, ...]) -> Actor:
+    """``Actor``, ``"王书记/secretary"`` or ``("王书记", "secretary", "committee_member")``."""
+    if isinstance(spec, Actor):
+        return spec
+    if isinstance(spec, str):
+        name, _, roles = spec.partition("/")
+        return Actor.of(name, *[r for r in roles.split(",") if r])
+    return Actor.of(spec[0], *spec[1:])
+
+
+class Scenario:
+    """Drive one case concisely: start, steps, time, assertions.
+
+    >>> sc = Scenario(engine, clock)
+    >>> sc.start("four_discussions_two_disclosures", "王书记/secretary", {...})
+    >>> sc.step("王书记/secretary", "submit_to_committees")
+    >>> sc.advance("7d"); sc.expect_state("resolution_notice")
+    """
+
+    def __init__(self, engine: Engine, clock: SimClock | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.case_id: int | None = None
+
+    @property
+    def case(self) -> Case:
+        assert self.case_id is not None, "call start() first"
+        return self.engine.case(self.case_id)
+
+    def start(self, workflow: str, who: Actor | str | tuple[str, ...],
+              data: Mapping[str, Any] | None = None) -> Case:
+        case = self.engine.start(workflow, actor(who), data)
+        self.case_id = case.id
+        return case
+
+    def step(self, who: Actor | str | tuple[str, ...], trigger: str,
+             data: Mapping[str, Any] | None = None) -> FireResult:
+        return self.engine.fire(self.case.id, trigger, actor(who), data)
+
+    def steps(self, steps: Iterable[tuple[Any, ...]]) -> list[FireResult]:
+        """Fire ``(actor, trigger)`` or ``(actor, trigger, data)`` tuples in order."""
+        return [self.step(*s) for s in steps]
+
+    def refused(self, who: Actor | str | tuple[str, ...], trigger: str,
+                data: Mapping[str, Any] | None = None) -> RefusedError:
+        """Fire a step that must be refused; return the error (its ``verdicts`` say why)."""
+        before = self.case
+        try:
+            self.engine.fire(before.id, trigger, actor(who), data)
+        except RefusedError as exc:
+            after = self.case
+            assert (after.state, after.rev) == (before.state, before.rev), "a refused step changed the case"
+            return exc
+        raise AssertionError(f"{trigger!r} was not refused at {before.state!r}")
+
+    def advance(self, delta: timedelta | str) -> list[TickResult]:
+        """Let ``delta`` pass, firing every timer due in it at its own time."""
+        assert self.clock is not None, "give the Scenario a SimClock to move time"
+        return self.clock.run_until(self.engine, delta)
+
+    def expect_state(self, state: str) -> None:
+        actual = self.case.state
+        assert actual == state, f"expected state {state!r}, the case is at {actual!r}"
+
+    def history(self) -> list[Event]:
+        return self.engine.history(self.case.id)
+
+    def triggers(self) -> list[str | None]:
+        """The trigger (or kind, for reminders and links) of every event, oldest first."""
+        return [e.trigger or e.kind for e in self.history()]
+
+
+# ---------------------------------------------------------------- pytest fixtures
+@pytest.fixture
+def sim_clock() -> Iterator[SimClock]:
+    """A running simulated clock starting at ``DEFAULT_START``."""
+    with SimClock() as clock:
+        yield clock
+
+
+@pytest.fixture
+def make_engine(tmp_path: Path) -> Iterator[Any]:
+    """``make_engine(*plugins, url=None, params=None)`` opens an engine on a fresh SQLite file
+    (or ``url``) with the built-in and installed plugins plus ``plugins``; all are closed after
+    the test, so an inline plugin lives for this test only."""
+    opened: list[Engine] = []
+
+    def make(*plugins: Any, url: str | None = None, params: Mapping[str, Any] | None = None) -> Engine:
+        db = url or f"sqlite:///{tmp_path / f'yishi-{len(opened)}.db'}"
+        engine = Engine.open(db, plugins=plugins, params=params)
+        opened.append(engine)
+        return engine
+
+    try:
+        yield make
+    finally:
+        for engine in opened:
+            engine.close()
+
+
+@pytest.fixture
+def yishi_engine(make_engine: Any, sim_clock: SimClock) -> Engine:
+    """A fresh engine on its own SQLite file, with the simulated clock running."""
+    return make_engine()
+
+
+@pytest.fixture
+def scenario(yishi_engine: Engine, sim_clock: SimClock) -> Scenario:
+    """A ``Scenario`` on ``yishi_engine`` and ``sim_clock``."""
+    return Scenario(yishi_engine, sim_clock)
+
+
+def workflow_files(*paths: str | Path) -> object:
+    """An inline plugin contributing workflow files or folders, for ``make_engine``."""
+    from yishi.hookspecs import hookimpl
+
+    class _Files:
+        @hookimpl
+        def yishi_workflow_files(self) -> list[Path]:
+            return [Path(p) for p in paths]
+
+    return _Files()
