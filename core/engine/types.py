@@ -125,8 +125,9 @@ class TimerRow:
     due_at: datetime
     kind: str  # remind | fire
     target: str  # trigger, or comma-joined roles
-    status: str = "pending"  # pending | fired | refused | cancelled
+    status: str = "pending"  # pending | fired | refused | skipped | cancelled
     result: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)  # item index, people to remind
 
 
 @dataclass(frozen=True)

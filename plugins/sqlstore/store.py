@@ -235,7 +235,8 @@ class SqlTx(Tx):
         if timers:
             self.conn.execute(insert(timers_t), [
                 {"case_id": t.case_id, "state": t.state, "idx": t.index, "due_at": t.due_at,
-                 "kind": t.kind, "target": t.target, "status": "pending", "result": ""}
+                 "kind": t.kind, "target": t.target, "detail": t.detail, "status": "pending",
+                 "result": ""}
                 for t in timers])
 
     def cancel_timers(self, case_id: int) -> None:
@@ -342,4 +343,5 @@ def _note(r: Any) -> Notification:
 
 def _timer(row: Any) -> TimerRow:
     return TimerRow(id=row.id, case_id=row.case_id, state=row.state, index=row.idx, due_at=row.due_at,
-                    kind=row.kind, target=row.target, status=row.status, result=row.result)
+                    kind=row.kind, target=row.target, status=row.status, result=row.result,
+                    detail=row.detail)

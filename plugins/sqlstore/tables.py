@@ -113,6 +113,8 @@ class TimerDbRow(SQLModel, table=True):
     due_at: datetime = _utc()
     kind: str = Field(max_length=10)
     target: str = Field(max_length=500)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False,
+                                                                server_default="{}"))
     status: str = Field(default="pending", max_length=10)
     result: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
