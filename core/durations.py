@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
+HINT = "write e.g. '7d', '36h', '90m', '1d12h' or 'P7D'"
 _SHORT = re.compile(r"^(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 _ISO = re.compile(
     r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
@@ -18,22 +20,35 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
     Accepts ``7d``, ``36h``, ``90m``, ``45s``, ``2w``, combinations such as ``1d12h``,
     ISO 8601 durations such as ``P7D`` or ``PT36H``, and a bare number of seconds.
 
-    Raises ``ValueError`` with a hint when the text is not a duration.
+    Raises ``ValueError`` ("what is wrong; how to fix it") when the text is not a duration,
+    is negative or is too long to represent.
     """
     if isinstance(text, timedelta):
         return text
     if isinstance(text, bool):
-        raise ValueError(f"{text!r} is not a duration; write e.g. '7d', '36h', '90m' or 'P7D'")
+        raise ValueError(f"{text!r} is not a duration; {HINT}")
     if isinstance(text, (int, float)):
-        return timedelta(seconds=text)
+        if not math.isfinite(text):
+            raise ValueError(f"{text!r} is not a duration; {HINT}")
+        if text < 0:
+            raise ValueError(f"{text!r} is a negative duration; write 0 or more, e.g. '7d'")
+        return _delta(text, seconds=text)
     raw = str(text).strip()
     for pattern in (_SHORT, _ISO):
         match = pattern.match(raw if pattern is _SHORT else raw.upper())
         if match and any(match.groupdict().values()):
             parts = {k: int(v or 0) for k, v in match.groupdict().items()}
-            return timedelta(weeks=parts["w"], days=parts["d"], hours=parts["h"],
-                             minutes=parts["m"], seconds=parts["s"])
-    raise ValueError(f"{text!r} is not a duration; write e.g. '7d', '36h', '90m' or 'P7D'")
+            return _delta(text, weeks=parts["w"], days=parts["d"], hours=parts["h"],
+                          minutes=parts["m"], seconds=parts["s"])
+    raise ValueError(f"{text!r} is not a duration; {HINT}")
+
+
+def _delta(text: object, **parts: float) -> timedelta:
+    try:
+        return timedelta(**parts)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration; "
+                         "write at most a few years, e.g. '365d'") from None
 
 
 def format_duration(delta: timedelta) -> str:

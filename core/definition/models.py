@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from yishi.durations import parse_duration
 
@@ -19,8 +20,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _plain_text(value: Any) -> str | None:
+    """A YAML scalar that can only mean text (``2024``, ``1.5``) as text; None otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 class Text(_Model):
-    """A bilingual text. YAML may give a plain string, used for both languages."""
+    """A bilingual text. YAML may give a plain string (or number), used for both languages."""
 
     zh: str
     en: str
@@ -28,8 +38,9 @@ class Text(_Model):
     @model_validator(mode="before")
     @classmethod
     def _from_plain(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"zh": value, "en": value}
+        plain = _plain_text(value)
+        if plain is not None:
+            return {"zh": plain, "en": plain}
         return value
 
     def get(self, lang: str) -> str:
@@ -51,8 +62,12 @@ class Choice(_Model):
     @model_validator(mode="before")
     @classmethod
     def _from_plain(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"value": value, "label": value}
+        plain = _plain_text(value)
+        if plain is not None:
+            return {"value": plain, "label": plain}
+        if isinstance(value, dict) and isinstance(value.get("value"), (int, float)) \
+                and not isinstance(value.get("value"), bool):
+            return {**value, "value": str(value["value"])}
         return value
 
 
@@ -72,11 +87,14 @@ class FormField(_Model):
     @model_validator(mode="after")
     def _check_kind(self) -> FormField:
         if self.type in ("choice", "multichoice") and not self.choices:
-            raise ValueError(f"field {self.name!r} of type {self.type!r} needs 'choices'")
+            raise ValueError(f"field {self.name!r} of type {self.type!r} has no choices; "
+                             "add 'choices: [a, b]' (or '- {value: a, label: …}' items)")
         if self.type != "list" and self.fields:
-            raise ValueError(f"only fields of type 'list' take nested 'fields' ({self.name!r} is {self.type!r})")
+            raise ValueError(f"field {self.name!r} of type {self.type!r} has nested 'fields'; "
+                             "only fields of type 'list' take them: remove 'fields' or set 'type: list'")
         if self.type == "list" and not self.fields:
-            raise ValueError(f"field {self.name!r} of type 'list' needs nested 'fields' for its items")
+            raise ValueError(f"field {self.name!r} of type 'list' has no item fields; "
+                             "add 'fields:' with the form of one item")
         return self
 
 
@@ -91,21 +109,38 @@ class Param(_Model):
     title: Text
     description: Text | None = None
 
-    @model_validator(mode="after")
-    def _check_default(self) -> Param:
-        coerce_param(self.type, self.default)
-        return self
+    @field_validator("default")
+    @classmethod
+    def _check_default(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("type")
+        if kind is not None:  # a bad 'type' is reported on its own
+            try:
+                coerce_param(kind, value)
+            except ValueError as exc:
+                what, _, how = str(exc).partition("; ")
+                raise ValueError(f"{what}, but the param is of type {kind!r}; "
+                                 f"{how or _PARAM_EXAMPLES[kind]}") from None
+        return value
+
+
+_PARAM_EXAMPLES = {
+    "integer": "write a whole number, e.g. 3",
+    "number": "write a number, e.g. 0.5",
+    "fraction": "write e.g. '2/3', '1/2' or 0.5",
+    "duration": "write e.g. '7d', '36h' or 'P7D'",
+    "text": "write text",
+}
 
 
 def coerce_param(kind: str, value: Any) -> int | float | Fraction | timedelta | str:
     """Return ``value`` as the Python value of a param of type ``kind``; raise ValueError."""
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{value!r} is not a whole number")
+            raise ValueError(f"{value!r} is not a whole number; write e.g. 3")
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{value!r} is not a number")
+            raise ValueError(f"{value!r} is not a number; write e.g. 0.5")
         return value
     if kind == "fraction":
         return parse_fraction(value)
@@ -118,15 +153,24 @@ _FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
 def parse_fraction(value: Any) -> Fraction:
-    """Return a fraction from ``2/3``, ``0.5`` or ``1``; raise ValueError with a hint."""
+    """Return a fraction between 0 and 1 from ``2/3``, ``0.5`` or ``1``.
+
+    Raises ``ValueError`` ("what is wrong; how to fix it") for anything else.
+    """
     if isinstance(value, Fraction):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Fraction(value).limit_denominator(1000)
-    match = _FRACTION.match(str(value))
-    if match and int(match.group(2)) != 0:
-        return Fraction(int(match.group(1)), int(match.group(2)))
-    raise ValueError(f"{value!r} is not a fraction; write e.g. '2/3', '1/2' or 0.5")
+        result = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a fraction; write e.g. '2/3', '1/2' or 0.5")
+        result = Fraction(value).limit_denominator(1000)
+    else:
+        match = _FRACTION.match(str(value))
+        if not match or int(match.group(2)) == 0:
+            raise ValueError(f"{value!r} is not a fraction; write e.g. '2/3', '1/2' or 0.5")
+        result = Fraction(int(match.group(1)), int(match.group(2)))
+    if not 0 <= result <= 1:
+        raise ValueError(f"{value!r} is not between 0 and 1; write a share such as '2/3' or 0.5")
+    return result
 
 
 class Role(_Model):
@@ -149,8 +193,10 @@ class Call(_Model):
             return {"name": value, "args": {}}
         if isinstance(value, dict) and "name" not in value:
             if len(value) != 1:
+                names = ", ".join(repr(k) for k in value)
                 raise ValueError(
-                    "write one guard or action per list item, as '- name: {arg: value}'"
+                    f"one list item names {len(value)} guards or actions ({names}); "
+                    "write each as its own '- name: {arg: value}' item"
                 )
             ((name, args),) = value.items()
             return {"name": name, "args": args if args is not None else {}}
@@ -177,8 +223,12 @@ class Timer(_Model):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Timer:
-        if (self.remind is None) == (self.fire is None):
-            raise ValueError("a timer takes exactly one of 'remind: [roles]' or 'fire: trigger'")
+        if self.remind is not None and self.fire is not None:
+            raise ValueError("the timer has both 'remind' and 'fire'; "
+                             "keep one, and use a second timer for the other")
+        if self.remind is None and self.fire is None:
+            raise ValueError("the timer does nothing; "
+                             "add 'remind: [roles]' to remind people or 'fire: trigger' to take a step")
         return self
 
 
@@ -210,7 +260,12 @@ class Transition(_Model):
     @field_validator("source", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list):  # pydantic reports only ValueError as a validation error
+            raise ValueError(f"{value!r} is not a state name; "  # noqa: TRY004
+                             "write a state name, or a list of them as [a, b]")
+        return value
 
 
 class Workflow(_Model):

@@ -12,7 +12,9 @@ check the names and the engine can resolve the values:
 
 from __future__ import annotations
 
-from typing import Annotated
+import types
+import typing
+from typing import Annotated, Any
 
 
 class _Marker:
@@ -39,6 +41,27 @@ def marker_of(metadata: list[object]) -> _Marker | None:
     for item in metadata:
         if isinstance(item, _Marker):
             return item
+    return None
+
+
+def marker_of_field(info: Any) -> _Marker | None:
+    """Return the marker of a pydantic ``FieldInfo``, also when it hides in ``Marked | None``.
+
+    Pydantic keeps ``Annotated`` metadata on the field only when the annotation is the
+    ``Annotated`` itself; inside a union (an optional argument) it stays in the annotation.
+    """
+    found = marker_of(list(getattr(info, "metadata", ())))
+    return found if found is not None else _marker_in(getattr(info, "annotation", None))
+
+
+def _marker_in(annotation: Any) -> _Marker | None:
+    if typing.get_origin(annotation) is Annotated:
+        return marker_of(list(annotation.__metadata__))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _marker_in(arg)
+            if found is not None:
+                return found
     return None
 
 

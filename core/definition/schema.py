@@ -8,7 +8,7 @@ from yishi.definition.models import Workflow
 
 _TEXT = {
     "anyOf": [
-        {"type": "string", "description": "the same text in both languages"},
+        {"type": ["string", "number"], "description": "the same text in both languages"},
         {
             "type": "object",
             "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
@@ -39,7 +39,12 @@ def workflow_schema() -> dict[str, Any]:
     defs["Call"] = _CALL
     choice = defs.get("Choice")
     if choice:
-        defs["Choice"] = {"anyOf": [{"type": "string"}, choice]}
+        choice["properties"]["value"] = {"type": ["string", "number"]}
+        defs["Choice"] = {"anyOf": [{"type": ["string", "number"]}, choice]}
+    defs["Timer"]["properties"]["after"] = {
+        "type": ["string", "integer"],
+        "description": "a duration ('7d', '36h', '90m', 'P7D'), a $param, or a number of seconds",
+    }
     for name in ("Transition",):
         props = defs[name]["properties"]
         props["source"] = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],

@@ -12,9 +12,10 @@ from yishi.errors import Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 100_000
+MAX_DEPTH = 64  # a workflow nests about 8 levels deep; this keeps the builder off the recursion limit
 
 try:  # libyaml is ten times faster; the pure loader gives the same nodes and marks
-    _BaseLoader: type = yaml.CSafeLoader
+    _BaseLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader
 
@@ -75,8 +76,9 @@ class SourceError(Exception):
 def read_source(text: str | bytes, file: str = "<string>") -> Source:
     """Parse ``text`` as safe YAML into a ``Source``.
 
-    Raises ``SourceError`` for a document that is too large, not YAML, uses custom tags,
-    repeats a key or expands (through aliases) to more than ``MAX_NODES`` values.
+    Raises ``SourceError`` for a document that is too large, not YAML, uses custom tags or
+    merge keys, repeats a key, nests deeper than ``MAX_DEPTH`` or expands (through aliases)
+    to more than ``MAX_NODES`` values.
     """
     if isinstance(text, bytes):
         if len(text) > MAX_BYTES:
@@ -92,11 +94,7 @@ def read_source(text: str | bytes, file: str = "<string>") -> Source:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or "not valid YAML"
-        raise SourceError([Problem(file, line, col, f"YAML syntax error: {what}",
-                                   _syntax_hint(what), "yaml")]) from None
+        raise SourceError([_syntax_problem(file, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise SourceError([Problem(file, 1, 1, f"YAML error: {exc}", "", "yaml")]) from None
     finally:
@@ -117,12 +115,30 @@ def _too_big(file: str, size: int) -> Problem:
                    "split it into several workflows", "size")
 
 
-def _syntax_hint(what: str) -> str:
-    if "tab" in what:
-        return "indent with spaces, not tabs"
+def _syntax_problem(file: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = exc.problem or "not valid YAML"
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = here[:len(here) - len(here.lstrip(" \t"))]
+    if "\t" in indent or "\t" in what or "'\\t'" in what:
+        # libyaml says only "found character that cannot start any token"
+        return Problem(file, line, (indent.find("\t") + 1) or col,
+                       "YAML syntax error: a tab is used for indentation",
+                       "indent with spaces, not tabs", "yaml")
+    if "single document" in what or "another document" in what:
+        return Problem(file, line, col, "YAML syntax error: the file holds more than one document",
+                       "keep one workflow per file and remove the second '---'", "yaml")
     if "mapping values" in what:
-        return "quote values that contain ': ' or check the indentation of this line"
-    return "check the indentation and quoting around this position"
+        hint = "quote values that contain ': ' or check the indentation of this line"
+    elif "expected ',' or '}'" in what or "expected ',' or ']'" in what:
+        hint = "close the '{' or '[' opened before, and quote values that contain ',' or ': '"
+    elif "could not find expected ':'" in what:
+        hint = "write 'key: value' (a space after the colon) or check the indentation"
+    else:
+        hint = "check the indentation and quoting around this position"
+    return Problem(file, line, col, f"YAML syntax error: {what}", hint, "yaml")
 
 
 class _Builder:
@@ -138,22 +154,62 @@ class _Builder:
         self.problems: list[Problem] = []
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
+        self.seen: set[int] = set()  # collections built once: meeting one again means an alias
+        self.alias_at: Path | None = None  # the outermost path where an alias is being expanded
+        self.open: set[int] = set()  # the collections being built around the current node
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             if self.count == MAX_NODES + 1:
-                self._add(node, f"the document expands to more than {MAX_NODES} values "
-                                "(anchors and aliases repeated too often)",
-                          "remove the repeated aliases", "bomb")
+                line, col = self._key_where(self.alias_at or path)
+                self.problems.append(Problem(
+                    self.source.file, line, col,
+                    f"the document expands to more than {MAX_NODES} values "
+                    "(anchors and aliases repeated too often)",
+                    "write the values out instead of nesting aliases of aliases", "bomb"))
             return None
         self.source.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if len(path) > MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+            if not any(p.code == "depth" for p in self.problems):
+                self._add(node, f"the document is nested more than {MAX_DEPTH} levels deep",
+                          "flatten the structure; a workflow needs far fewer levels", "depth")
+            return None
+        if id(node) in self.open:
+            line, col = self._key_where(path)
+            self.problems.append(Problem(
+                self.source.file, line, col, "an alias refers to the collection it is part of",
+                "remove the alias; a workflow cannot contain itself", "recursive"))
+            return None
+        if not isinstance(node, yaml.ScalarNode):
+            outer = self.alias_at
+            if id(node) in self.seen and outer is None:
+                self.alias_at = path
+            self.seen.add(id(node))
+            self.open.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self.open.discard(id(node))
+                self.alias_at = outer
+        return self._scalar(node)
+
+    def _key_where(self, path: Path) -> tuple[int, int]:
+        """The position of the nearest key on ``path`` (an alias's own marks are its anchor's)."""
+        while path and path not in self.source.key_marks:
+            path = path[:-1]
+        return self.source.key_marks.get(path, (1, 1))
+
+    def _collection(self, node: yaml.Node, path: Path) -> Any:
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 self._custom_tag(node)
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return None  # pragma: no cover - YAML has no other node kinds
+
+    def _scalar(self, node: yaml.Node) -> Any:
         if node.tag not in self._SCALARS:
             self._custom_tag(node)
             return node.value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import types
 import typing
 from collections import deque
@@ -12,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from yishi.definition.models import FormField, Workflow, parse_fraction
-from yishi.definition.operands import DURATION, FIELD, FRACTION, OPERAND, field_names, marker_of
+from yishi.definition.operands import DURATION, FIELD, FRACTION, OPERAND, field_names, marker_of_field
 from yishi.definition.source import Path, Source
 from yishi.durations import parse_duration
 from yishi.errors import Problem
@@ -34,8 +36,10 @@ def validate(source: Source, catalog: Catalog | None = None) -> tuple[Workflow |
     run only on a document that does.
     """
     if not isinstance(source.data, dict):
-        return None, [source.problem((), "a workflow file must be a mapping of keys",
-                                     "start with 'id:', 'version:' and 'title:'")]
+        return None, [source.problem((), "a workflow file must be a mapping of keys, "
+                                     f"not {_kind_of(source.data)}",
+                                     "start with 'id:', 'version:' and 'title:' at column 1",
+                                     code="not_mapping")]
     try:
         workflow = Workflow.model_validate(source.data)
     except ValidationError as exc:
@@ -44,19 +48,23 @@ def validate(source: Source, catalog: Catalog | None = None) -> tuple[Workflow |
 
 
 # ---------------------------------------------------------------- schema errors
+NAME_HINT = "use lower-case letters, digits and '_', starting with a letter"
+
+
 def _schema_problem(source: Source, err: Any) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
-    path = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS)))
+    path = _yaml_path(source, tuple(p for p in loc
+                                    if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS))))
     if loc and loc[-1] == "[key]":
-        key = loc[-2] if len(loc) > 1 else "?"
-        return source.problem(path, f"{key!r} is not a valid name",
-                              "use lower-case letters, digits and '_', starting with a letter",
-                              key=True, code="name")
+        key = str(loc[-2]) if len(loc) > 1 else "?"
+        return source.problem(path, f"{_describe(path[:-1])}: {key!r} is not a valid name",
+                              f"{NAME_HINT}, e.g. {_suggest_name(key)!r}", key=True, code="name")
     where = _describe(path)
     if kind == "extra_forbidden":
         allowed = _allowed_keys(path[:-1])
         hint = f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it"
+        hint = _did_you_mean(str(path[-1]), allowed) + hint
         return source.problem(path, f"unknown key {path[-1]!r} in {_describe(path[:-1])}", hint,
                               key=True, code="unknown_key")
     if kind == "missing":
@@ -68,29 +76,101 @@ def _schema_problem(source: Source, err: Any) -> Problem:
                               f"use one of {expected}", code="choice")
     if kind == "string_pattern_mismatch":
         return source.problem(path, f"{where}: {err['input']!r} is not a valid name",
-                              "use lower-case letters, digits and '_', starting with a letter",
-                              code="name")
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    return source.problem(path, f"{where}: {msg}", _hint_for(kind), code=kind)
+                              f"{NAME_HINT}, e.g. {_suggest_name(str(err['input']))!r}", code="name")
+    message, hint = _explain(err)
+    return source.problem(path, f"{where}: {message}", hint, code=kind)
+
+
+SCHEMA_HINT = "see 'yishi workflows schema' for what is allowed here"
+
+
+def _explain(err: Any, fallback: str = SCHEMA_HINT) -> tuple[str, str]:
+    """Our own words for a pydantic error: (what is wrong, how to fix it)."""
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    shown = _short(value)
+    if kind == "value_error":
+        what, _, how = str(ctx.get("error", err["msg"])).partition("; ")
+        return what, how or fallback
+    if value is None and kind in _EXPECTED:
+        return "the value is empty", _EXPECTED[kind][1]
+    if kind == "model_type":
+        cls = ctx.get("class_name", "")
+        if cls == "Text":
+            return f"expected text, got {shown}", "write text, or both languages as {zh: …, en: …}"
+        if cls == "Choice":
+            return f"expected a choice, got {shown}", "write the value, or {value: …, label: …}"
+        return f"expected a mapping, got {shown}", "write 'key: value' lines"
+    if kind in _EXPECTED:
+        noun, hint = _EXPECTED[kind]
+        return f"{shown} is not {noun}", hint
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(ctx.values()), "?")
+        hint = {"greater_than_equal": f"use {bound} or more", "greater_than": f"use more than {bound}",
+                "less_than_equal": f"use {bound} or less", "less_than": f"use less than {bound}"}[kind]
+        return f"{shown} is out of range", hint
+    return err["msg"], fallback
+
+
+_EXPECTED = {
+    "int_parsing": ("a whole number", "write a whole number, e.g. 1"),
+    "int_type": ("a whole number", "write a whole number, e.g. 1"),
+    "int_from_float": ("a whole number", "write a whole number, e.g. 1"),
+    "float_parsing": ("a number", "write a number, e.g. 0.5"),
+    "float_type": ("a number", "write a number, e.g. 0.5"),
+    "bool_parsing": ("true or false", "write true or false"),
+    "bool_type": ("true or false", "write true or false"),
+    "string_type": ("text", "write text; quote it if YAML would read it as something else"),
+    "list_type": ("a list", "write a list ('- item' lines or [a, b])"),
+    "dict_type": ("a mapping", "write 'key: value' lines"),
+}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a single text"
+    return f"a single value ({_short(value)})"
+
+
+def _did_you_mean(name: str, options: Any) -> str:
+    """``"did you mean 'done'? "`` when ``name`` looks like a typo of one of ``options``."""
+    close = difflib.get_close_matches(name, [str(o) for o in options], n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _suggest_name(name: str) -> str:
+    """``Bad-Name`` → ``bad_name``: a valid identifier close to what was written."""
+    ident = re.sub(r"[^a-z0-9_]+", "_", name.strip().lower()).strip("_") or "name"
+    return ident if not ident[0].isdigit() else f"_{ident}"
+
+
+def _yaml_path(source: Source, path: Path) -> Path:
+    """Map a model path back to the path written in YAML.
+
+    A guard or action is written ``- quorum: {present: attended}`` but modelled as
+    ``{name: quorum, args: {...}}``: ``args`` becomes ``quorum`` (and ``name`` too).
+    """
+    out: list[str | int] = []
+    node: Any = source.data
+    for step in path:
+        if isinstance(node, dict) and step not in node and step in ("args", "name") \
+                and len(node) == 1 and "name" not in node:
+            step = next(iter(node))
+        out.append(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(out)
 
 
 _UNION_TAGS = {"str", "int", "float", "list[str]", "function-before[_from_plain(), Text]"}
-
-
-def _hint_for(kind: str) -> str:
-    return {
-        "int_parsing": "write a whole number",
-        "int_type": "write a whole number",
-        "float_parsing": "write a number",
-        "bool_parsing": "write true or false",
-        "list_type": "write a list ('- item' lines or [a, b])",
-        "dict_type": "write a mapping ('key: value' lines)",
-        "model_type": "write a mapping ('key: value' lines)",
-        "string_type": "write text",
-        "greater_than_equal": "use a larger number",
-    }.get(kind, "")
 
 
 def _describe(path: Path) -> str:
@@ -146,11 +226,15 @@ class _Checker:
         for j, role in enumerate(self.w.start_roles):
             if role not in self.w.roles:
                 self._add(("start_roles", j), f"start_roles: unknown role {role!r}",
-                          f"declare it under 'roles:' or use one of {self._names(self.w.roles)}",
+                          f"{_did_you_mean(role, self.w.roles)}declare it under 'roles:' "
+                          f"or use one of {self._names(self.w.roles)}",
                           code="unknown_role")
         if self.w.subject is not None and self.w.subject not in self.fields:
+            first = self.w.states.get(self.w.initial_state()) if self._has_initial() else None
+            names = [f.name for f in first.form] if first else []
             self._add(("subject",), f"subject field {self.w.subject!r} is not in any form",
-                      "name a field of the first step's form")
+                      f"name a field of the first step's form: {self._names(names)}" if names
+                      else "add the field to the first step's form", code="unknown_field")
         return self.problems
 
     def _add(self, path: Path, message: str, hint: str = "", *, key: bool = False,
@@ -168,6 +252,9 @@ class _Checker:
                 names.setdefault(f.name, t.trigger)
         return names
 
+    def _has_initial(self) -> bool:
+        return self.w.initial is not None or any(st.initial for st in self.w.states.values())
+
     def _initial(self) -> None:
         flagged = [name for name, st in self.w.states.items() if st.initial]
         declared = [self.w.initial] if self.w.initial else []
@@ -176,13 +263,14 @@ class _Checker:
                       code="initial")
         elif len(flagged) + len(declared) > 1:
             names = declared + flagged
-            self._add(("initial",) if declared else ("states", flagged[1]),
+            self._add(("initial",) if declared else ("states", flagged[1], "initial"),
                       f"more than one initial state: {', '.join(map(repr, names))}",
                       "keep exactly one: either 'initial: <state>' or one state with 'initial: true'",
                       code="initial")
         elif declared and self.w.initial not in self.w.states:
             self._add(("initial",), f"initial state {self.w.initial!r} is not defined",
-                      f"define it under 'states:' or use one of {self._names(self.w.states)}",
+                      f"{_did_you_mean(declared[0], self.w.states)}define it under 'states:' "
+                      f"or use one of {self._names(self.w.states)}",
                       code="unknown_state")
 
     def _names(self, items: Any) -> str:
@@ -193,21 +281,24 @@ class _Checker:
             base = ("transitions", i)
             for j, src in enumerate(t.source):
                 if src not in self.w.states:
-                    self._add(base + ("source", j) if len(t.source) > 1 else base + ("source",),
+                    self._add(base + ("source", j),
                               f"transition {t.trigger!r}: unknown source state {src!r}",
-                              f"use one of {self._names(self.w.states)}", code="unknown_state")
+                              f"{_did_you_mean(src, self.w.states)}use one of {self._names(self.w.states)}",
+                              code="unknown_state")
                 elif self.w.states[src].final:
-                    self._add(base + ("source",),
+                    self._add(base + ("source", j),
                               f"final state {src!r} has an outgoing transition {t.trigger!r}",
                               f"remove 'final: true' from {src!r} or remove the transition",
                               code="final_exit")
             if t.dest not in self.w.states:
                 self._add(base + ("dest",), f"transition {t.trigger!r}: unknown destination state {t.dest!r}",
-                          f"use one of {self._names(self.w.states)}", code="unknown_state")
+                          f"{_did_you_mean(t.dest, self.w.states)}use one of {self._names(self.w.states)}",
+                          code="unknown_state")
             for j, role in enumerate(t.roles):
                 if role not in self.w.roles:
                     self._add(base + ("roles", j), f"transition {t.trigger!r}: unknown role {role!r}",
-                              f"declare it under 'roles:' or use one of {self._names(self.w.roles)}",
+                              f"{_did_you_mean(role, self.w.roles)}declare it under 'roles:' "
+                              f"or use one of {self._names(self.w.roles)}",
                               code="unknown_role")
             form_here = {f.name for src in t.source if src in self.w.states
                          for f in self.w.states[src].form} | {f.name for f in t.form}
@@ -224,70 +315,85 @@ class _Checker:
             return
         if name not in known:
             self._add(path, f"unknown {kind} {name!r}",
-                      f"use one of {self._names(sorted(known))} or install the plugin that provides it",
-                      code=f"unknown_{kind}")
+                      f"{_did_you_mean(name, known)}use one of {self._names(sorted(known))} "
+                      "or install the plugin that provides it", code=f"unknown_{kind}")
             return
         model = known[name]
         if model is None:
             return
+        args_path = _yaml_path(self.s, path + ("args",))
+        wrong: set[str] = set()  # arguments already reported: their values are not checked again
         try:
             model.model_validate(args)
         except ValidationError as exc:
             for err in exc.errors():
-                loc = tuple(err["loc"])
+                if err["loc"]:
+                    wrong.add(str(err["loc"][0]))
+                loc = tuple(p for p in err["loc"]
+                            if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS)))
                 if err["type"] == "extra_forbidden":
-                    self._add(path + ("args",) + loc if loc else path,
-                              f"{kind} {name!r} takes no argument {loc[-1]!r}",
+                    self._add(args_path + loc, f"{kind} {name!r} takes no argument {loc[-1]!r}",
+                              f"{_did_you_mean(str(loc[-1]), model.model_fields)}"
                               f"its arguments are {self._names(model.model_fields)}",
-                              code=f"{kind}_args")
+                              key=True, code=f"{kind}_args")
                 elif err["type"] == "missing":
                     self._add(path, f"{kind} {name!r} needs argument {loc[-1]!r}",
-                              f"add '{loc[-1]}: ...'", code=f"{kind}_args")
+                              f"add '{loc[-1]}: ...' under {name!r}", code=f"{kind}_args")
                 else:
-                    self._add(path, f"{kind} {name!r}, argument {'.'.join(map(str, loc))}: {err['msg']}",
-                              code=f"{kind}_args")
-            return
+                    message, hint = _explain(err, f"its arguments are {self._names(model.model_fields)}")
+                    where = f"{kind} {name!r}, argument {'.'.join(map(str, loc))!r}" if loc \
+                        else f"{kind} {name!r}"
+                    self._add(args_path + loc, f"{where}: {message}", hint, code=f"{kind}_args")
         for arg, info in model.model_fields.items():
-            marker = marker_of(info.metadata)
-            if marker is None or arg not in args:
+            marker = marker_of_field(info)
+            if marker is None or arg not in args or arg in wrong:
                 continue
-            self._operand(path, kind, name, arg, args[arg], marker.kind)
+            self._operand(args_path + (arg,), kind, name, arg, args[arg], marker.kind)
 
     def _operand(self, path: Path, kind: str, name: str, arg: str, value: Any, marker: str) -> None:
         where = f"{kind} {name!r}, argument {arg!r}"
-        values = value if isinstance(value, list) else [value]
-        for item in values:
+        many = isinstance(value, list)
+        for k, item in enumerate(value if many else [value]):
+            here = path + (k,) if many else path
             if isinstance(item, str) and item.startswith("$"):
-                self._param_ref(path, where, item[1:], marker)
+                self._param_ref(here, where, item[1:], marker)
                 continue
             if marker == FIELD.kind or (marker == OPERAND.kind and isinstance(item, str)):
                 for ref in field_names(item):
                     if ref not in self.fields:
-                        self._add(path, f"{where}: unknown field {ref!r}",
+                        self._add(here, f"{where}: unknown field {ref!r}",
+                                  f"{_did_you_mean(ref, self.fields)}"
                                   "name a field of a state's form (or 'state.field')",
                                   code="unknown_field")
             elif marker == FRACTION.kind:
                 try:
                     parse_fraction(item)
                 except ValueError as exc:
-                    self._add(path, f"{where}: {exc}", code="fraction")
+                    what, _, how = str(exc).partition("; ")
+                    self._add(here, f"{where}: {what}", how, code="fraction")
             elif marker == DURATION.kind:
                 try:
                     parse_duration(item)
                 except ValueError as exc:
-                    self._add(path, f"{where}: {exc}", code="duration")
+                    what, _, how = str(exc).partition("; ")
+                    self._add(here, f"{where}: {what}", how, code="duration")
 
     def _param_ref(self, path: Path, where: str, param: str, marker: str) -> None:
         if param not in self.w.params:
+            declared = f"use one of {self._names(self.w.params)}" if self.w.params \
+                else "no params are declared yet"
+            close = difflib.get_close_matches(param, list(self.w.params), n=1)
             self._add(path, f"{where}: unknown param '${param}'",
-                      f"declare it under 'params:' or use one of {self._names(self.w.params)}",
+                      (f"did you mean '${close[0]}'? " if close else "")
+                      + f"declare it under 'params:' or {declared}",
                       code="unknown_param")
             return
         expected = {FRACTION.kind: ("fraction",), DURATION.kind: ("duration",),
                     OPERAND.kind: ("integer", "number", "fraction")}.get(marker)
         if expected and self.w.params[param].type not in expected:
-            self._add(path, f"{where}: param '${param}' is a {self.w.params[param].type}",
-                      f"use a param of type {' or '.join(expected)}", code="param_type")
+            self._add(path, f"{where}: param '${param}' is of type {self.w.params[param].type!r}",
+                      f"use a param of type {' or '.join(map(repr, expected))} here",
+                      code="param_type")
 
     def _graph(self) -> None:
         if not self.w.states:
@@ -299,10 +405,13 @@ class _Checker:
         if start not in self.w.states:
             return
         edges: dict[str, set[str]] = {name: set() for name in self.w.states}
+        exits: set[str] = set()  # states with a transition out, even to an unknown state
         for t in self.w.transitions:
             for src in t.source:
-                if src in edges and t.dest in self.w.states:
-                    edges[src].add(t.dest)
+                if src in edges:
+                    exits.add(src)
+                    if t.dest in self.w.states:
+                        edges[src].add(t.dest)
         seen = {start}
         queue = deque([start])
         while queue:
@@ -315,7 +424,7 @@ class _Checker:
                 self._add(("states", name),
                           f"state {name!r} is unreachable from initial state {start!r}",
                           "add a transition into it or remove it", key=True, code="unreachable")
-            if not state.final and not edges[name]:
+            if not state.final and name not in exits:
                 self._add(("states", name), f"state {name!r} is a dead end: it is not final and has no way out",
                           "add a transition out of it or mark it 'final: true'", key=True,
                           code="dead_end")
@@ -324,6 +433,7 @@ class _Checker:
                       key=True, code="no_final")
 
     def _timers(self) -> None:
+        triggers = {t.trigger for t in self.w.transitions}
         for name, state in self.w.states.items():
             leaving = {t.trigger for t in self.w.transitions_from(name) if t.dest != name}
             for i, timer in enumerate(state.timers):
@@ -333,11 +443,15 @@ class _Checker:
                 for j, role in enumerate(timer.remind or []):
                     if role not in self.w.roles:
                         self._add(path + ("remind", j), f"timer in {name!r} reminds unknown role {role!r}",
-                                  f"use one of {self._names(self.w.roles)}", code="unknown_role")
+                                  f"{_did_you_mean(role, self.w.roles)}declare it under 'roles:' "
+                                  f"or use one of {self._names(self.w.roles)}", code="unknown_role")
                 if timer.fire is not None and timer.fire not in leaving:
+                    what = "which does not leave" if timer.fire in triggers else \
+                        "but no transition has that trigger; it cannot leave"
                     self._add(path + ("fire",),
-                              f"timer in {name!r} fires {timer.fire!r}, which does not leave {name!r}",
-                              f"fire one of {self._names(sorted(leaving))}" if leaving
+                              f"timer in {name!r} fires {timer.fire!r}, {what} {name!r}",
+                              f"{_did_you_mean(timer.fire, leaving)}fire one of {self._names(sorted(leaving))}"
+                              if leaving
                               else f"add a transition with trigger {timer.fire!r} out of {name!r}",
                               code="timer_trigger")
 
@@ -361,8 +475,10 @@ class _Checker:
                         self._param_ref(path + (i, bound), f"field {f.name!r} {bound}", value[1:],
                                         OPERAND.kind)
                     else:
-                        self._add(path + (i, bound), f"field {f.name!r}: {bound} must be a number or a $param",
-                                  code="bound")
+                        self._add(path + (i, bound),
+                                  f"field {f.name!r}: {bound} {value!r} is neither a number nor a $param",
+                                  f"write a number, e.g. '{bound}: 0', or a declared param as "
+                                  f"'{bound}: $name'", code="bound")
             if f.fields:
                 self._form(path + (i, "fields"), f.fields)
 
