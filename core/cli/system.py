@@ -1,0 +1,101 @@
+"""``yishi tick``, ``yishi verify`` and ``yishi plugins``: timers, the record's integrity, what is installed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from yishi.cli.context import parse_when, session
+from yishi.cli.output import console, emit_json, jsonable, local, t, table, title
+from yishi.engine.engine import TickResult
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def tick(ctx: typer.Context,
+         now: Annotated[str | None, typer.Option(
+             "--now", metavar="ISO",
+             help="Act as if it were this time (ISO 8601; without a zone it is local time).")] = None,
+         as_json: JsonFlag = False) -> None:
+    """Fire every timer that is due: reminders and automatic steps."""
+    s = session(ctx)
+    when = parse_when(now, s.lang)
+    engine = s.engine(ctx)
+    results = engine.tick(when)
+    following = engine.next_due()
+    if as_json:
+        emit_json({"results": [_tick_json(r) for r in results], "next_due": jsonable(following)})
+        return
+    out = console()
+    if not results:
+        out.print(t("tick_nothing", s.lang))
+    for r in results:
+        found = engine.definition_of(engine.case(r.timer.case_id)).states.get(r.timer.state)
+        state = found.title.get(s.lang) if found else r.timer.state
+        out.print(t(f"tick_{r.outcome}", s.lang, case=r.timer.case_id, target=r.timer.target,
+                    state=state, reason=r.reason), soft_wrap=True)
+    if following is not None:
+        out.print(t("next_due", s.lang, at=local(following, s.lang)), style="dim")
+
+
+def _tick_json(r: TickResult) -> dict[str, Any]:
+    return {"case_id": r.timer.case_id, "timer_id": r.timer.id, "state": r.timer.state,
+            "kind": r.timer.kind, "target": r.timer.target, "due_at": jsonable(r.timer.due_at),
+            "outcome": r.outcome, "event_seq": r.event.seq if r.event else None, "reason": r.reason}
+
+
+def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Recompute every case's hash chain; exit 1 naming the first broken link of each broken case."""
+    s = session(ctx)
+    report = s.engine(ctx).verify()
+    if as_json:
+        emit_json({"ok": report.ok, "cases": report.cases, "events": report.events,
+                   "broken": [{"case_id": c, "seq": seq, "what": what} for c, seq, what in report.broken]})
+    elif report.ok:
+        console().print(t("verify_ok", s.lang, cases=report.cases, events=report.events))
+    else:
+        err = console(stderr=True)
+        for case_id, seq, what in report.broken:
+            err.print(t("verify_broken", s.lang, case=case_id, seq=seq, what=what), style="red",
+                      soft_wrap=True)
+        err.print(t("verify_failed", s.lang, n=len(report.broken)), style="red")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def plugins(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Installed plugins (name, version, where) and the guards, actions and notifiers they register.
+    Opens no database."""
+    from yishi.engine.library import collect_registry
+    from yishi.plugin_manager import make_manager, plugin_versions
+
+    lang = session(ctx).lang
+    pm = make_manager()
+    registry = collect_registry(pm)
+    found = plugin_versions(pm)
+    if as_json:
+        emit_json({
+            "plugins": [{"name": n, "version": v, "where": w} for n, v, w in found],
+            "guards": {n: {"description": jsonable(g.description)} for n, g in registry.guards.items()},
+            "actions": {n: {"description": jsonable(a.description)} for n, a in registry.actions.items()},
+            "notifiers": sorted(registry.notifiers),
+        })
+        return
+    out = console()
+    grid = table(lang, "h_name", "h_version", "h_where", title=t("h_plugins", lang), title_justify="left")
+    for row in found:
+        grid.add_row(*row)
+    out.print(grid)
+    for key, specs in (("h_guards", registry.guards), ("h_actions", registry.actions)):
+        rules = table(lang, "h_name", "h_description", title=t(key, lang), title_justify="left")
+        for name, spec in specs.items():
+            rules.add_row(name, title(spec.description, lang))
+        out.print(rules)
+    out.print(f"{t('h_notifiers', lang)}: {', '.join(sorted(registry.notifiers)) or t('none', lang)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(tick)
+    app.command()(verify)
+    app.command()(plugins)

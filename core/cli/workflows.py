@@ -1,0 +1,171 @@
+"""``yishi workflows``: list, show, validate and the JSON Schema of workflow files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from yishi.cli.context import session
+from yishi.cli.output import console, emit_json, t, table, title
+from yishi.definition import Catalog, Loaded, Workflow, check_text, workflow_schema
+from yishi.errors import Problem
+
+app = typer.Typer(help="Workflow definitions: list, show, validate, schema. 流程定义。",
+                  no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """The installed workflows (newest version of each) and problems in installed files."""
+    s = session(ctx)
+    engine = s.engine(ctx)
+    loaded = engine.workflows()
+    problems = engine.workflow_problems
+    if as_json:
+        emit_json({"workflows": [_summary(item) for item in loaded],
+                   "problems": [_problem(p) for p in problems]})
+        return
+    out = console()
+    if loaded:
+        grid = table(s.lang, "h_id", "h_version", "h_title", "h_file", right=("h_version",))
+        for item in loaded:
+            wf = item.workflow
+            grid.add_row(wf.id, str(wf.version), wf.title.get(s.lang), item.file)
+        out.print(grid)
+    else:
+        out.print(t("no_workflows", s.lang))
+    if problems:
+        err = console(stderr=True)
+        err.print(t("wf_installed_problems", s.lang), style="yellow")
+        for p in problems:
+            err.print(str(p), soft_wrap=True)
+
+
+@app.command()
+def show(ctx: typer.Context, workflow_id: Annotated[str, typer.Argument(metavar="ID")],
+         version: Annotated[int | None, typer.Option(help="A given version (default: newest).")] = None,
+         as_json: JsonFlag = False) -> None:
+    """One workflow: roles, params with defaults, states with their forms, transitions."""
+    s = session(ctx)
+    loaded = s.engine(ctx).workflow(workflow_id, version)
+    if as_json:
+        emit_json({**_summary(loaded), "definition": loaded.workflow.model_dump(mode="json")})
+        return
+    _render_workflow(loaded, s.lang)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Workflow YAML files.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Check workflow files against the registered guards and actions; print every problem
+    as file:line:col: message; hint. Exits 1 if any file has a problem. Opens no database."""
+    from yishi.engine.library import catalog_of, collect_registry
+    from yishi.plugin_manager import make_manager
+
+    lang = session(ctx).lang
+    catalog: Catalog = catalog_of(collect_registry(make_manager()))
+    results: list[tuple[Path, Workflow | None, list[Problem]]] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            results.append((path, None, [Problem(str(path), 0, 0,
+                                                 t("wf_cannot_read", lang, why=exc.strerror),
+                                                 code="io")]))
+            continue
+        workflow, problems = check_text(data, str(path), catalog)
+        results.append((path, workflow, problems))
+    failed = any(problems for _, _, problems in results)
+    if as_json:
+        emit_json([{"file": str(path), "ok": not problems,
+                    "id": wf.id if wf is not None and not problems else None,
+                    "version": wf.version if wf is not None and not problems else None,
+                    "problems": [_problem(p) for p in problems]} for path, wf, problems in results])
+    else:
+        out = console()
+        for path, wf, problems in results:
+            if not problems and wf is not None:
+                out.print(t("wf_valid", lang, file=path, id=wf.id, version=wf.version), soft_wrap=True)
+            for p in problems:
+                out.print(str(p), soft_wrap=True)
+        total = sum(len(problems) for _, _, problems in results)
+        if total:
+            out.print(t("wf_problems", lang, n=total))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """The JSON Schema of a workflow file, for editors to autocomplete. Opens no database."""
+    sys.stdout.write(json.dumps(workflow_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+# ---------------------------------------------------------------- rendering
+def _summary(item: Loaded) -> dict[str, Any]:
+    wf = item.workflow
+    return {"id": wf.id, "version": wf.version, "title": wf.title.model_dump(),
+            "file": item.file, "sha256": item.sha256}
+
+
+def _problem(p: Problem) -> dict[str, Any]:
+    return {"file": p.file, "line": p.line, "col": p.col, "message": p.message, "hint": p.hint,
+            "code": p.code}
+
+
+def _render_workflow(item: Loaded, lang: str) -> None:
+    wf: Workflow = item.workflow
+    out = console()
+    out.print(f"{wf.title.get(lang)}  ({wf.id} v{wf.version})", style="bold")
+    out.print(wf.description.get(lang), soft_wrap=True)
+    out.print(f"{t('h_file', lang)}: {item.file}", style="dim", soft_wrap=True)
+    if wf.start_roles:
+        out.print(f"{t('h_start_roles', lang)}: " + ", ".join(
+            f"{wf.roles[r].title.get(lang)} ({r})" if r in wf.roles else r for r in wf.start_roles))
+
+    roles = table(lang, "h_id", "h_title", title=t("h_roles", lang), title_justify="left")
+    for name, role in wf.roles.items():
+        roles.add_row(name, role.title.get(lang))
+    out.print(roles)
+
+    if wf.params:
+        params = table(lang, "h_name", "h_title", "h_type", "h_default", title=t("h_params", lang),
+                       title_justify="left")
+        for name, param in wf.params.items():
+            params.add_row(f"${name}", param.title.get(lang), param.type, str(param.default))
+        out.print(params)
+
+    states = table(lang, "h_id", "h_title", "h_form", "h_timers", title=t("h_states", lang),
+                   title_justify="left", show_lines=True)
+    initial = wf.initial_state()
+    for name, state in wf.states.items():
+        marks = [t("initial", lang)] if name == initial else []
+        marks += [t("final", lang)] if state.final else []
+        label = state.title.get(lang) + (f" [{', '.join(marks)}]" if marks else "")
+        form = "\n".join(f"{f.name}{'*' if f.required else ''} {f.label.get(lang)}" for f in state.form)
+        timers = "\n".join(
+            t("timer_fire" if tm.fire else "timer_remind", lang, after=tm.after,
+              target=tm.fire or ", ".join(tm.remind or [])) for tm in state.timers)
+        states.add_row(name, label, form, timers)
+    out.print(states)
+    out.print(t("required_note", lang), style="dim")
+
+    moves = table(lang, "h_trigger", "h_title", "h_move", "h_roles", "h_guards",
+                  title=t("h_transitions", lang), title_justify="left", show_lines=True)
+    for tr in wf.transitions:
+        move = ", ".join(title(wf.states[s].title, lang, s) if s in wf.states else s for s in tr.source)
+        move += " → " + (title(wf.states[tr.dest].title, lang) if tr.dest in wf.states else tr.dest)
+        guards = "\n".join(g.name for g in tr.guards)
+        if tr.actions:
+            guards += ("\n" if guards else "") + "\n".join(f"{t('h_actions', lang)}: {a.name}" for a in tr.actions)
+        moves.add_row(tr.trigger, tr.title.get(lang), move, ", ".join(tr.roles), guards)
+    out.print(moves)
