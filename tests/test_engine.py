@@ -262,7 +262,10 @@ def test_verify_finds_the_first_broken_link(sqlite_url: str, secretary: Actor) -
     with Engine.open(sqlite_url) as engine:
         report = engine.verify()
         assert not report.ok
-        assert report.broken == [(case_id, 3, "its content does not match its hash (changed after it was written)")]
+        (broken,) = report.broken
+        assert (broken.case_id, broken.seq) == (case_id, 3)
+        assert broken.what == "its content does not match its hash (changed after it was written)"
+        assert broken.reason("zh") == "内容与哈希不符（写入后被改动）"
         assert engine.verify(other).ok
 
 

@@ -85,3 +85,58 @@ def test_inline_plugin_lives_for_one_test(make_engine: Any) -> None:
 def test_time_only_moves_forward(sim_clock: SimClock) -> None:
     with pytest.raises(ValueError, match="only moves forward"):
         sim_clock.move_to(sim_clock.now() - timedelta(seconds=1))
+
+
+ITEMS = """
+id: items
+version: 1
+title: {zh: 行动事项, en: action items}
+description: test
+roles:
+  convener: {title: {zh: 召集人, en: convener}}
+initial: follow_up
+states:
+  follow_up:
+    title: {zh: 跟进, en: follow-up}
+    form:
+      - name: action_items
+        type: list
+        label: {zh: 行动事项, en: action items}
+        fields:
+          - {name: task, label: {zh: 事项, en: task}, required: true}
+          - {name: owner, type: person, label: {zh: 责任人, en: owner}, required: true}
+          - {name: due, type: date, label: {zh: 完成期限, en: due}, required: true}
+          - {name: done, type: boolean, label: {zh: 已完成, en: done}}
+    timers:
+      - {each: action_items, at: due, remind: [convener], remind_people: [owner], unless: done}
+  closed: {title: {zh: 办结, en: closed}, final: true}
+transitions:
+  - {trigger: close, source: follow_up, dest: closed, title: {zh: 办结, en: close}, roles: [convener]}
+"""
+
+
+def test_each_item_due_date_reminds_its_owner_unless_done(tmp_path: Any, make_engine: Any,
+                                                          sim_clock: SimClock) -> None:
+    (tmp_path / "items.yaml").write_text(ITEMS, encoding="utf-8")
+    engine: Engine = make_engine(workflow_files(tmp_path / "items.yaml"))
+    assert engine.workflow_problems == []
+    convener = Actor.of("马书记", "convener")
+    items = [{"task": "疏通污水管", "owner": "物业王经理", "due": "2026-01-10"},
+             {"task": "张贴告示", "owner": "楼栋长李姐", "due": "2026-01-12"}]
+    case = engine.start("items", convener, {"action_items": items})
+    timers = engine.timers(case.id)
+    # a due date is the end of that day in Beijing time
+    assert [t.due_at.isoformat() for t in timers] == ["2026-01-10T16:00:00+00:00", "2026-01-12T16:00:00+00:00"]
+    results = sim_clock.run_until(engine, "6d")
+    assert [r.outcome for r in results] == ["reminded"]
+    assert results[0].event.data["people"] == ["物业王经理"] and results[0].event.data["item"] == 0
+    assert results[0].event.data["remind"] == ["convener"]
+    # the second item is done before its date: its reminder is skipped, not sent
+    engine.record(case.id, convener, {"action_items": [items[0], {**items[1], "done": True}]})
+    assert [r.outcome for r in sim_clock.run_until(engine, "5d")] == ["skipped"]
+    # a new item added later gets its own timer; the first item's fired reminder is not repeated
+    engine.record(case.id, convener, {"action_items": [items[0], {**items[1], "done": True},
+                                                       {"task": "回访居民", "owner": "网格员小赵", "due": "2026-01-20"}]})
+    results = sim_clock.run_until(engine, "10d")
+    assert [(r.outcome, r.event.data["people"]) for r in results] == [("reminded", ["网格员小赵"])]
+    assert engine.verify().ok

@@ -34,7 +34,7 @@ def tick(ctx: typer.Context,
         found = engine.definition_of(engine.case(r.timer.case_id)).states.get(r.timer.state)
         state = found.title.get(s.lang) if found else r.timer.state
         out.print(t(f"tick_{r.outcome}", s.lang, case=r.timer.case_id, target=r.timer.target,
-                    state=state, reason=r.reason), soft_wrap=True)
+                    state=state, reason=r.reason_zh if s.lang == "zh" else r.reason), soft_wrap=True)
     if following is not None:
         out.print(t("next_due", s.lang, at=local(following, s.lang)), style="dim")
 
@@ -42,7 +42,8 @@ def tick(ctx: typer.Context,
 def _tick_json(r: TickResult) -> dict[str, Any]:
     return {"case_id": r.timer.case_id, "timer_id": r.timer.id, "state": r.timer.state,
             "kind": r.timer.kind, "target": r.timer.target, "due_at": jsonable(r.timer.due_at),
-            "outcome": r.outcome, "event_seq": r.event.seq if r.event else None, "reason": r.reason}
+            "outcome": r.outcome, "event_seq": r.event.seq if r.event else None, "reason": r.reason,
+            "reason_zh": r.reason_zh}
 
 
 def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -51,13 +52,14 @@ def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     report = s.engine(ctx).verify()
     if as_json:
         emit_json({"ok": report.ok, "cases": report.cases, "events": report.events,
-                   "broken": [{"case_id": c, "seq": seq, "what": what} for c, seq, what in report.broken]})
+                   "broken": [{"case_id": b.case_id, "seq": b.seq, "what": b.what, "what_zh": b.what_zh}
+                              for b in report.broken]})
     elif report.ok:
         console().print(t("verify_ok", s.lang, cases=report.cases, events=report.events))
     else:
         err = console(stderr=True)
-        for case_id, seq, what in report.broken:
-            err.print(t("verify_broken", s.lang, case=case_id, seq=seq, what=what), style="red",
+        for b in report.broken:
+            err.print(t("verify_broken", s.lang, case=b.case_id, seq=b.seq, what=b.reason(s.lang)), style="red",
                       soft_wrap=True)
         err.print(t("verify_failed", s.lang, n=len(report.broken)), style="red")
     if not report.ok:

@@ -204,16 +204,31 @@ class Call(_Model):
 
 
 class Timer(_Model):
-    """What happens when a case has stayed in a state for ``after``: remind roles or fire a trigger."""
+    """A deadline of a state.
 
-    after: str
+    Due ``after`` a duration from entering the state, or ``at`` the date in a field; with
+    ``each`` (a list field) one timer per item, at the item's own date field. When due it
+    reminds roles (``remind``) and/or the people named in fields (``remind_people``), or fires
+    a trigger (``fire``). ``when`` (a guard, checked on entering the state) decides whether the
+    timer is set at all; ``unless`` names a field that, once filled, skips the reminder
+    (e.g. an action item's ``done``).
+    """
+
+    after: str | None = None
+    at: Ident | None = None
+    each: Ident | None = None
+    when: Call | None = None
     remind: list[Ident] | None = None
+    remind_people: list[Ident] | None = None
     fire: Ident | None = None
+    unless: Ident | None = None
     message: Text | None = None
 
     @field_validator("after", mode="before")
     @classmethod
-    def _check_after(cls, value: Any) -> str:
+    def _check_after(cls, value: Any) -> str | None:
+        if value is None:
+            return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = f"{int(value)}s"
         value = str(value)
@@ -223,12 +238,22 @@ class Timer(_Model):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Timer:
-        if self.remind is not None and self.fire is not None:
+        if (self.after is None) == (self.at is None):
+            raise ValueError("a timer needs exactly one of 'after' and 'at'; "
+                             "write 'after: 7d' (from entering the state) or 'at: <date field>'")
+        if self.each is not None and self.at is None:
+            raise ValueError("a timer with 'each' needs 'at'; "
+                             "name the date field of each item, e.g. 'at: due'")
+        reminds = self.remind is not None or self.remind_people is not None
+        if reminds and self.fire is not None:
             raise ValueError("the timer has both 'remind' and 'fire'; "
                              "keep one, and use a second timer for the other")
-        if self.remind is None and self.fire is None:
+        if not reminds and self.fire is None:
             raise ValueError("the timer does nothing; "
                              "add 'remind: [roles]' to remind people or 'fire: trigger' to take a step")
+        if self.fire is not None and self.each is not None:
+            raise ValueError("a timer with 'each' can only remind; "
+                             "use 'remind' or 'remind_people' instead of 'fire'")
         return self
 
 

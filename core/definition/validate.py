@@ -438,8 +438,12 @@ class _Checker:
             leaving = {t.trigger for t in self.w.transitions_from(name) if t.dest != name}
             for i, timer in enumerate(state.timers):
                 path = ("states", name, "timers", i)
-                if timer.after.startswith("$"):
+                if timer.after is not None and timer.after.startswith("$"):
                     self._param_ref(path + ("after",), "timer 'after'", timer.after[1:], DURATION.kind)
+                self._timer_fields(path, name, timer)
+                if timer.when is not None:
+                    self._call(path + ("when",), "guard", timer.when.name, timer.when.args,
+                               self.catalog.guards, set())
                 for j, role in enumerate(timer.remind or []):
                     if role not in self.w.roles:
                         self._add(path + ("remind", j), f"timer in {name!r} reminds unknown role {role!r}",
@@ -454,6 +458,44 @@ class _Checker:
                               if leaving
                               else f"add a transition with trigger {timer.fire!r} out of {name!r}",
                               code="timer_trigger")
+
+    def _field_spec(self, name: str) -> FormField | None:
+        for state in self.w.states.values():
+            for f in state.form:
+                if f.name == name:
+                    return f
+        for t in self.w.transitions:
+            for f in t.form:
+                if f.name == name:
+                    return f
+        return None
+
+    def _timer_fields(self, path: Path, state: str, timer: Any) -> None:
+        """``at``, ``each``, ``remind_people`` and ``unless`` name fields (item fields with ``each``)."""
+        scope: dict[str, FormField] = {}
+        if timer.each is not None:
+            spec = self._field_spec(timer.each)
+            if spec is None or spec.type != "list":
+                self._add(path + ("each",), f"timer in {state!r}: 'each: {timer.each}' is not a list field",
+                          "name a field of type 'list' (repeated items) from a form", code="timer_field")
+                return
+            scope = {f.name: f for f in spec.fields or []}
+        else:
+            scope = {name: f for name in self.fields if "." not in name
+                     for f in [self._field_spec(name)] if f is not None}
+        where = f"the items of {timer.each!r}" if timer.each else "the forms"
+        checks = [("at", timer.at)] + [("remind_people", n) for n in timer.remind_people or []] + \
+            [("unless", timer.unless)]
+        for key, ref in checks:
+            if ref is None:
+                continue
+            if ref not in scope:
+                self._add(path + (key,), f"timer in {state!r}: {key} names unknown field {ref!r}",
+                          f"{_did_you_mean(ref, scope)}use a field of {where}: {self._names(scope)}",
+                          code="unknown_field")
+            elif key == "at" and scope[ref].type not in ("date", "datetime"):
+                self._add(path + (key,), f"timer in {state!r}: 'at: {ref}' is a {scope[ref].type} field",
+                          "name a field of type 'date' or 'datetime'", code="timer_field")
 
     def _forms(self) -> None:
         for name, state in self.w.states.items():

@@ -13,7 +13,11 @@ _FROM_ENGINE = ("Engine", "TickResult", "VerifyReport", "default_url")
 _FROM_TYPES = ("SYSTEM", "Actor", "Available", "Case", "CaseFilter", "Event", "FireResult", "Link",
                "Notification", "TimerRow", "Verdict")
 
-__all__ = [*_FROM_ENGINE, *_FROM_TYPES]
+__all__ = [
+    "Engine", "TickResult", "VerifyReport", "default_url",
+    "SYSTEM", "Actor", "Available", "Case", "CaseFilter", "Event", "FireResult", "Link",
+    "Notification", "TimerRow", "Verdict",
+]
 
 if TYPE_CHECKING:
     from yishi.engine.engine import Engine, TickResult, VerifyReport, default_url

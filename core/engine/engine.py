@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
 
@@ -50,7 +51,20 @@ class TickResult:
     timer: TimerRow
     outcome: str  # reminded | fired | refused | skipped
     event: Event | None = None
-    reason: str = ""
+    reason: str = ""  # English; reason_zh in Chinese
+    reason_zh: str = ""
+
+
+class Broken(NamedTuple):
+    """The first broken link of one case's chain: where, and what is wrong (zh, en)."""
+
+    case_id: int
+    seq: int
+    what: str  # English
+    what_zh: str = ""
+
+    def reason(self, lang: str = "en") -> str:
+        return self.what_zh if lang.startswith("zh") and self.what_zh else self.what
 
 
 @dataclass
@@ -59,7 +73,7 @@ class VerifyReport:
 
     cases: int = 0
     events: int = 0
-    broken: list[tuple[int, int, str]] = field(default_factory=list)  # (case, seq, what)
+    broken: list[Broken] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,8 +88,9 @@ class Engine:
     """
 
     def __init__(self, store: Store, pm: pluggy.PluginManager, *, clock: Clock | None = None,
-                 params: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 params: Mapping[str, Mapping[str, Any]] | None = None, tz: str | None = None) -> None:
         self.store = store
+        self.tz = ZoneInfo(tz or os.environ.get("YISHI_TZ") or "Asia/Shanghai")
         self.pm = pm
         self.clock: Clock = clock or SystemClock()
         self.registry = collect_registry(pm)
@@ -86,9 +101,10 @@ class Engine:
     @classmethod
     def open(cls, url: str | None = None, *, plugins: Iterable[Any] = (), clock: Clock | None = None,
              params: Mapping[str, Mapping[str, Any]] | None = None,
-             entry_points: bool = True) -> Engine:
+             entry_points: bool = True, tz: str | None = None) -> Engine:
         """Open an engine on ``url`` (default: ``default_url()``) with the built-in, installed
-        and given ``plugins``.
+        and given ``plugins``. ``params`` overrides workflow params by workflow id; ``tz`` (default
+        ``$YISHI_TZ``, else Asia/Shanghai) is the local time zone that date fields are read in.
 
         Raises ``StorageError`` when no plugin serves the URL or the database is unavailable.
         """
@@ -98,7 +114,7 @@ class Engine:
         if store is None:
             raise StorageError(f"no storage plugin serves {url!r}; use sqlite:///path or postgresql+psycopg://…",
                                message_zh=f"没有存储插件支持 {url!r}")
-        return cls(store, pm, clock=clock, params=params)
+        return cls(store, pm, clock=clock, params=params, tz=tz)
 
     def close(self) -> None:
         self.store.close()
@@ -271,7 +287,7 @@ class Engine:
         if loaded.sha256 not in self._stored:
             tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
                               text=loaded.text, file=loaded.file, at=now)
-        timers = self._timers_for(compiled, 0, initial, now)
+        timers = self._timers_for(compiled, case, now)
         case.due_at = min((t.due_at for t in timers), default=None)
         case.id = tx.insert_case(case)
         event_data = dict(clean)
@@ -348,6 +364,7 @@ class Engine:
             case.data = {**case.data, case.state: {**case.data.get(case.state, {}), **clean}}
             case.rev += 1
             case.updated_at = now
+            self._replan(tx, compiled, case, now)
             event = self._append(tx, case, now=now, kind="record", actor=actor, trigger=None,
                                  source=case.state, dest=case.state, data=clean, verdicts=())
             if not tx.update_case(case, expected_rev=before):
@@ -373,6 +390,10 @@ class Engine:
                     continue
                 if timer.kind == "remind":
                     fired = self._remind(tx, case, timer, now)
+                    if fired is None:
+                        tx.finish_timer(timer.id, status="skipped", result="done meanwhile", at=now)
+                        results.append(TickResult(timer, "skipped"))
+                        continue
                     tx.finish_timer(timer.id, status="fired", result="", at=now)
                     results.append(TickResult(timer, "reminded", fired.event))
                 else:
@@ -381,7 +402,8 @@ class Engine:
                                            {}, now, kind="timer", timer=timer)
                     except RefusedError as exc:
                         tx.finish_timer(timer.id, status="refused", result=str(exc), at=now)
-                        results.append(TickResult(timer, "refused", reason=str(exc)))
+                        results.append(TickResult(timer, "refused", reason=exc.message,
+                                                  reason_zh=exc.message_zh))
                         continue
                     tx.finish_timer(timer.id, status="fired", result="", at=now)
                     results.append(TickResult(timer, "fired", fired.event))
@@ -403,15 +425,17 @@ class Engine:
                 if event.case_id in bad:
                     continue
                 seq, prev = expect.get(event.case_id, (0, GENESIS))
-                problem = ""
+                problem: tuple[str, str] | None = None
                 if event.seq != seq + 1:
-                    problem = f"event {seq + 1} is missing (found {event.seq})"
+                    problem = (f"第 {seq + 1} 条记录缺失（见到的是第 {event.seq} 条）",
+                               f"event {seq + 1} is missing (found {event.seq})")
                 elif event.prev_hash != prev:
-                    problem = "its prev_hash does not match the previous event's hash"
+                    problem = ("其前序哈希与上一条记录不符", "its prev_hash does not match the previous event's hash")
                 elif recompute(event) != event.hash:
-                    problem = "its content does not match its hash (changed after it was written)"
+                    problem = ("内容与哈希不符（写入后被改动）",
+                               "its content does not match its hash (changed after it was written)")
                 if problem:
-                    report.broken.append((event.case_id, event.seq, problem))
+                    report.broken.append(Broken(event.case_id, event.seq, problem[1], problem[0]))
                     bad.add(event.case_id)
                 expect[event.case_id] = (event.seq, event.hash)
             for cid, case in cases.items():
@@ -420,9 +444,10 @@ class Engine:
                     continue
                 seq, last = expect.get(cid, (0, GENESIS))
                 if (case.last_seq, case.last_hash) != (seq, last if seq else ""):
-                    report.broken.append((cid, case.last_seq,
-                                          f"the case says its last event is {case.last_seq}, "
-                                          f"the record ends at {seq}"))
+                    report.broken.append(Broken(
+                        cid, case.last_seq,
+                        f"the case says its last event is {case.last_seq}, the record ends at {seq}",
+                        f"案件记载最后一条记录为第 {case.last_seq} 条，实际记录止于第 {seq} 条"))
         return report
 
     # ------------------------------------------------------------ internals
@@ -501,7 +526,7 @@ class Engine:
         if wf.states[dest].final:
             case.closed_at = now
         tx.cancel_timers(case.id)
-        timers = [] if wf.states[dest].final else self._timers_for(compiled, case.id, dest, now)
+        timers = [] if wf.states[dest].final else self._timers_for(compiled, case, now)
         case.due_at = min((tm.due_at for tm in timers), default=None)
         event_data = dict(clean)
         if actx.updates:
@@ -520,18 +545,35 @@ class Engine:
         notes = self._notify(tx, compiled, case, event, kind, wanted)
         return FireResult(case=case, event=event, notifications=notes, started=started)
 
-    def _remind(self, tx: Tx, case: Case, timer: TimerRow, now: datetime) -> FireResult:
+    def _remind(self, tx: Tx, case: Case, timer: TimerRow, now: datetime) -> FireResult | None:
+        """Send a due reminder (an event and notifications); None when ``unless`` says it is moot."""
         compiled = self._compiled(case)
         spec = compiled.workflow.states[timer.state].timers[timer.index]
+        if spec.unless is not None:
+            ctx = RuleContext(workflow=compiled.workflow, case=case, submitted={}, actor=SYSTEM,
+                              now=now, params=compiled.params)
+            scope: Any = ctx.field
+            if spec.each is not None and "item" in timer.detail:
+                items = ctx.field(spec.each) or []
+                item = items[timer.detail["item"]] if timer.detail["item"] < len(items) else {}
+                scope = item.get if isinstance(item, dict) else (lambda _n: None)
+            if scope(spec.unless) not in (None, "", False, []):
+                return None
         roles = [r for r in timer.target.split(",") if r]
-        data = {"_timer": {"id": timer.id, "due_at": timer.due_at.isoformat()}, "remind": roles}
+        people = list(timer.detail.get("people", []))
+        data: dict[str, Any] = {"_timer": {"id": timer.id, "due_at": timer.due_at.isoformat()},
+                                "remind": roles}
+        if people:
+            data["people"] = people
+        if "item" in timer.detail:
+            data["item"] = timer.detail["item"]
         event = self._append(tx, case, now=now, kind="remind", actor=SYSTEM, trigger=None,
                              source=case.state, dest=case.state, data=data, verdicts=())
         tx.update_case(case, expected_rev=case.rev)
         message = spec.message.model_dump() if spec.message else None
         notes = self._notify(tx, compiled, case, event, "remind",
-                             [{"kind": "remind", "recipients": {"roles": roles, "people": []},
-                               "message": message}])
+                             [{"kind": "remind", "recipients": {"roles": roles, "people": people},
+                               "message": message, "item": timer.detail.get("item")}])
         return FireResult(case=case, event=event, notifications=notes)
 
     def _append(self, tx: Tx, case: Case, *, now: datetime, kind: str, actor: Actor,
@@ -551,15 +593,65 @@ class Engine:
         case.last_hash = digest
         return event
 
-    def _timers_for(self, compiled: Compiled, case_id: int, state: str, now: datetime) -> list[TimerRow]:
+    def _timers_for(self, compiled: Compiled, case: Case, now: datetime) -> list[TimerRow]:
+        """The timers of the case's current state, computed from its data as it is now."""
         out = []
-        for index, spec in enumerate(compiled.workflow.states[state].timers):
-            after = spec.after
-            delay = compiled.params[after[1:]] if after.startswith("$") else parse_duration(after)
-            out.append(TimerRow(id=0, case_id=case_id, state=state, index=index, due_at=now + delay,
-                                kind="fire" if spec.fire else "remind",
-                                target=spec.fire or ",".join(spec.remind or [])))
+        ctx = RuleContext(workflow=compiled.workflow, case=case, submitted={}, actor=SYSTEM,
+                          now=now, params=compiled.params)
+        for index, spec in enumerate(compiled.workflow.states[case.state].timers):
+            if spec.when is not None:
+                guard = self.registry.guards[spec.when.name]
+                args = guard.args.model_validate(spec.when.args) if guard.args else spec.when.args
+                if not guard.func(ctx, args).ok:
+                    continue
+            kind = "fire" if spec.fire else "remind"
+            target = spec.fire or ",".join(spec.remind or [])
+            if spec.after is not None:
+                after = spec.after
+                delay = compiled.params[after[1:]] if after.startswith("$") else parse_duration(after)
+                moments = [(case.state_entered_at + delay, None, ctx.field)]
+            elif spec.each is not None:
+                items = ctx.field(spec.each) or []
+                moments = [(self._due(item.get(spec.at)), k, item.get) for k, item in enumerate(items)
+                           if isinstance(item, dict)]
+            else:
+                moments = [(self._due(ctx.field(spec.at or "")), None, ctx.field)]
+            for due, item, lookup in moments:
+                if due is None:
+                    continue
+                people = [str(p) for n in spec.remind_people or [] if (p := lookup(n))]
+                detail: dict[str, Any] = {"people": people} if people else {}
+                if item is not None:
+                    detail["item"] = item
+                out.append(TimerRow(id=0, case_id=case.id, state=case.state, index=index, due_at=due,
+                                    kind=kind, target=target, detail=detail))
         return out
+
+    def _due(self, value: Any) -> datetime | None:
+        """A date field means the end of that day in local time; a datetime field, that moment."""
+        if not value:
+            return None
+        text = str(value)
+        try:
+            if "T" in text:
+                return as_utc(datetime.fromisoformat(text))
+            day = date.fromisoformat(text) + timedelta(days=1)
+        except ValueError:
+            return None
+        return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(timezone.utc)
+
+    def _replan(self, tx: Tx, compiled: Compiled, case: Case, now: datetime) -> None:
+        """After the current state's data changed: re-derive its data-driven timers."""
+        specs = compiled.workflow.states[case.state].timers
+        if not any(t.at or t.when for t in specs):
+            return
+        done = {(t.index, t.detail.get("item"), t.due_at) for t in tx.timers(case.id)
+                if t.state == case.state and t.status not in ("pending", "cancelled")}
+        tx.cancel_timers(case.id)
+        timers = [t for t in self._timers_for(compiled, case, now)
+                  if (t.index, t.detail.get("item"), t.due_at) not in done]
+        tx.add_timers(timers)
+        case.due_at = min((t.due_at for t in timers), default=None)
 
     @staticmethod
     def _actors_of(wf: Workflow, state: str) -> list[str]:
