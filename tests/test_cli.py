@@ -169,7 +169,7 @@ transitions:
 
 def test_workflows_list_prints_problems_of_installed_files(cli: Invoke, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from yishi.engine import engine as engine_module
+    from yishi import plugin_manager
     from yishi.hookspecs import hookimpl
 
     (tmp_path / "wf").mkdir()
@@ -180,8 +180,8 @@ def test_workflows_list_prints_problems_of_installed_files(cli: Invoke, tmp_path
         def yishi_workflow_files(self) -> list[Path]:
             return [tmp_path / "wf"]
 
-    real = engine_module.make_manager
-    monkeypatch.setattr(engine_module, "make_manager",
+    real = plugin_manager.make_manager
+    monkeypatch.setattr(plugin_manager, "make_manager",
                         lambda extra=(), **kw: real([*extra, Files()], **kw))
     result = cli("workflows", "list", lang="zh")
     assert result.exit_code == 0, result.output

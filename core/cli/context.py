@@ -12,6 +12,7 @@ import typer
 
 from yishi.cli.output import t
 from yishi.engine.engine import Engine
+from yishi.engine.library import Library, open_library
 from yishi.engine.types import Actor
 
 
@@ -32,6 +33,12 @@ class Session:
             self._engine = Engine.open(self.db)
             ctx.find_root().call_on_close(self._close)
         return self._engine
+
+    def library(self) -> Library:
+        """The installed workflows and rules, without opening the database."""
+        if self._engine is not None:
+            return self._engine.library
+        return open_library()
 
     def _close(self) -> None:
         if self._engine is not None:

@@ -24,9 +24,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """The installed workflows (newest version of each) and problems in installed files."""
     s = session(ctx)
-    engine = s.engine(ctx)
-    loaded = engine.workflows()
-    problems = engine.workflow_problems
+    library = s.library()
+    loaded = library.latest()
+    problems = library.problems
     if as_json:
         emit_json({"workflows": [_summary(item) for item in loaded],
                    "problems": [_problem(p) for p in problems]})
@@ -53,7 +53,7 @@ def show(ctx: typer.Context, workflow_id: Annotated[str, typer.Argument(metavar=
          as_json: JsonFlag = False) -> None:
     """One workflow: roles, params with defaults, states with their forms, transitions."""
     s = session(ctx)
-    loaded = s.engine(ctx).workflow(workflow_id, version)
+    loaded = s.library().get(workflow_id, version)
     if as_json:
         emit_json({**_summary(loaded), "definition": loaded.workflow.model_dump(mode="json")})
         return

@@ -283,7 +283,8 @@ class Engine:
         case = Case(id=0, workflow_id=wf.id, workflow_version=wf.version,
                     workflow_sha256=loaded.sha256, state=initial, subject=subject or wf.title.zh,
                     data={initial: clean} if clean else {}, opened_at=now, state_entered_at=now,
-                    updated_at=now, opened_by=actor.name)
+                    updated_at=now, opened_by=actor.name,
+                    act_roles=tuple(self._actors_of(wf, initial)))
         if loaded.sha256 not in self._stored:
             tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
                               text=loaded.text, file=loaded.file, at=now)
@@ -523,6 +524,7 @@ class Engine:
         case.state_entered_at = now
         case.updated_at = now
         case.rev += 1
+        case.act_roles = () if wf.states[dest].final else tuple(self._actors_of(wf, dest))
         if wf.states[dest].final:
             case.closed_at = now
         tx.cancel_timers(case.id)

@@ -47,6 +47,15 @@ def catalog_of(registry: Registry) -> Catalog:
                    actions={n: a.args for n, a in registry.actions.items()})
 
 
+def open_library(plugins: Any = (), *, params: Mapping[str, Mapping[str, Any]] | None = None,
+                 entry_points: bool = True) -> Library:
+    """The workflows and rules of the installed plugins, without opening any database."""
+    from yishi.plugin_manager import make_manager
+
+    pm = make_manager(plugins, entry_points=entry_points)
+    return Library(pm, collect_registry(pm), params)
+
+
 class Library:
     """Workflow files from the plugins, by id and version, plus compiled Machines by hash."""
 

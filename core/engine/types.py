@@ -85,6 +85,7 @@ class Case:
     updated_at: datetime
     closed_at: datetime | None = None
     due_at: datetime | None = None
+    act_roles: tuple[str, ...] = ()  # roles that may take a step from the current state
     rev: int = 1
     last_seq: int = 0
     last_hash: str = ""
@@ -166,6 +167,7 @@ class CaseFilter:
 
     open: bool | None = None
     overdue_at: datetime | None = None
+    roles: tuple[str, ...] | None = None  # cases where any of these roles may act now
     workflow_id: str | None = None
     state: str | None = None
     search: str | None = None

@@ -188,6 +188,8 @@ class SqlTx(Tx):
             conds += [cases_t.c.closed_at.is_(None), cases_t.c.due_at <= filt.overdue_at]
         if filt.workflow_id:
             conds.append(cases_t.c.workflow_id == filt.workflow_id)
+        if filt.roles is not None:
+            conds.append(or_(False, *[cases_t.c.act_roles.like(f"%,{role},%") for role in filt.roles]))
         if filt.state:
             conds.append(cases_t.c.state == filt.state)
         if filt.search:
@@ -320,7 +322,8 @@ def _case_values(case: Case) -> dict[str, Any]:
         "workflow_sha256": case.workflow_sha256, "state": case.state, "subject": case.subject,
         "data": case.data, "opened_by": case.opened_by, "opened_at": case.opened_at,
         "state_entered_at": case.state_entered_at, "updated_at": case.updated_at,
-        "closed_at": case.closed_at, "due_at": case.due_at, "rev": case.rev, "last_seq": case.last_seq,
+        "closed_at": case.closed_at, "due_at": case.due_at,
+        "act_roles": f",{','.join(case.act_roles)}," if case.act_roles else "", "rev": case.rev, "last_seq": case.last_seq,
         "last_hash": case.last_hash,
     }
 
@@ -330,7 +333,8 @@ def _case(row: Any) -> Case:
                 workflow_sha256=row.workflow_sha256, state=row.state, subject=row.subject,
                 data=row.data, opened_by=row.opened_by, opened_at=row.opened_at,
                 state_entered_at=row.state_entered_at, updated_at=row.updated_at,
-                closed_at=row.closed_at, due_at=row.due_at, rev=row.rev, last_seq=row.last_seq,
+                closed_at=row.closed_at, due_at=row.due_at,
+                act_roles=tuple(r for r in row.act_roles.split(",") if r), rev=row.rev, last_seq=row.last_seq,
                 last_hash=row.last_hash)
 
 

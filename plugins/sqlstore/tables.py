@@ -72,6 +72,7 @@ class CaseRow(SQLModel, table=True):
     updated_at: datetime = _utc()
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    act_roles: str = Field(default="", max_length=500)  # ",role,role," who may act now
     rev: int = 1
     last_seq: int = 0
     last_hash: str = Field(default="", max_length=64)
