@@ -98,6 +98,9 @@ def plugins(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from yishi.cli.demo import demo
+
+    app.command()(demo)
     app.command()(tick)
     app.command()(verify)
     app.command()(plugins)
