@@ -18,6 +18,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "yishi.plugins.guards",
     "yishi.plugins.actions",
     "yishi.plugins.console",
+    "yishi.plugins.email",
+    "yishi.plugins.webhook",
     "yishi.plugins.shipped_workflows",
     "yishi.plugins.sqlstore",
 )

@@ -89,18 +89,48 @@ class Tx(ABC):
         """Insert pending outbox rows."""
 
     @abstractmethod
-    def claim_notification(self, now: datetime, *, channels: list[str] | None = None) -> Notification | None:
-        """The oldest pending outbox row whose next attempt is due, locked against other workers."""
+    def claim_notification(self, now: datetime, *, lease_until: datetime,
+                           channels: list[str] | None = None) -> Notification | None:
+        """Claim the outbox row due first and return it as claimed, or None when nothing is due.
+
+        Due means ``pending`` with ``next_attempt_at <= now``, or ``sending`` whose lease ran
+        out (``next_attempt_at <= now``: its sender crashed or hung). The row becomes
+        ``sending`` with ``next_attempt_at = lease_until`` and one more attempt counted; the
+        returned ``attempts`` is the fencing token for ``finish_notification``. On PostgreSQL
+        the row is taken ``FOR UPDATE SKIP LOCKED``, so concurrent claimers never get the
+        same row; the caller commits the claim before sending.
+        """
 
     @abstractmethod
-    def finish_notification(self, note_id: int, *, status: str, attempts: int, error: str,
-                            next_attempt_at: datetime | None, delivered_at: datetime | None) -> None:
-        """Record a delivery attempt: ``delivered``, ``pending`` (retry at next_attempt_at) or ``failed``."""
+    def finish_notification(self, note_id: int, *, attempt: int, status: str, error: str,
+                            next_attempt_at: datetime | None, delivered_at: datetime | None) -> bool:
+        """Record how claimed attempt number ``attempt`` ended: ``delivered``, ``pending``
+        (retry at ``next_attempt_at``) or ``failed``.
+
+        Only a row still ``sending`` under that attempt changes; returns False when it does
+        not (the lease ran out and another worker claimed it since), so a row is marked
+        delivered at most once.
+        """
 
     @abstractmethod
-    def notifications(self, *, case_id: int | None = None, status: str | None = None) -> list[Notification]:
-        """Outbox rows, oldest first."""
+    def get_notification(self, note_id: int) -> Notification | None:
+        """One outbox row, or None."""
 
+    @abstractmethod
+    def retry_notification(self, note_id: int, now: datetime) -> bool:
+        """Make a ``failed`` or ``pending`` row due at ``now`` with its attempts reset to 0.
+
+        Returns False (and changes nothing) for a row that is ``delivered`` or ``sending``.
+        """
+
+    @abstractmethod
+    def notifications(self, *, case_id: int | None = None, status: str | None = None,
+                      limit: int | None = None) -> list[Notification]:
+        """Outbox rows, oldest first; with ``limit``, the newest ``limit`` of them."""
+
+    @abstractmethod
+    def count_notifications(self) -> dict[str, int]:
+        """How many outbox rows have each status."""
 
     # links
     @abstractmethod

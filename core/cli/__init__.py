@@ -56,10 +56,12 @@ def _root(
 
 
 def _register() -> None:
-    from yishi.cli import cases, system, workflows
+    from yishi.cli import cases, outbox, system, worker, workflows
 
     app.add_typer(workflows.app, name="workflows")
     app.add_typer(cases.app, name="case")
+    app.add_typer(outbox.app, name="outbox")
+    worker.register(app)
     system.register(app)
 
 

@@ -672,13 +672,20 @@ class Engine:
                 "subject": case.subject, "event_seq": event.seq, "event_kind": event.kind,
                 "trigger": event.trigger, "actor": event.actor, "at": event.at.isoformat(),
                 "source": event.source, "dest": event.dest,
-                "state_title": wf.states[case.state].title.model_dump()}
+                "state_title": wf.states[case.state].title.model_dump(),
+                "trigger_title": next((t.title.model_dump() for t in wf.transitions_from(event.source or "")
+                                       if t.trigger == event.trigger), None)}
         notes = []
         for item in wanted:
             if not (item["recipients"].get("roles") or item["recipients"].get("people")):
                 continue
-            payload = {**base, **{k: v for k, v in item.items() if k not in ("kind", "recipients")}}
+            payload = {**base, **{k: v for k, v in item.items() if k not in ("kind", "recipients")},
+                       "role_titles": {r: wf.roles[r].title.model_dump()
+                                       for r in item["recipients"].get("roles", []) if r in wf.roles}}
             for channel in channels:
+                accepts = getattr(self.registry.notifiers[channel], "accepts", None)
+                if accepts is not None and not accepts(item["recipients"]):
+                    continue  # e.g. no address is configured on this channel for these recipients
                 notes.append(Notification(case_id=case.id, event_seq=event.seq, channel=channel,
                                           kind=item.get("kind", kind), recipients=item["recipients"],
                                           payload=payload, created_at=event.at))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -186,6 +187,8 @@ class SqlTx(Tx):
             conds.append(cases_t.c.closed_at.is_not(None))
         if filt.overdue_at is not None:
             conds += [cases_t.c.closed_at.is_(None), cases_t.c.due_at <= filt.overdue_at]
+        if filt.closed_since is not None:
+            conds.append(cases_t.c.closed_at >= filt.closed_since)
         if filt.workflow_id:
             conds.append(cases_t.c.workflow_id == filt.workflow_id)
         if filt.roles is not None:
@@ -277,31 +280,67 @@ class SqlTx(Tx):
                  "error": ""}
                 for n in notes])
 
-    def claim_notification(self, now: datetime, *, channels: list[str] | None = None) -> Notification | None:
-        stmt = (select(outbox_t).where(outbox_t.c.status == "pending", outbox_t.c.next_attempt_at <= now)
-                .order_by(outbox_t.c.next_attempt_at, outbox_t.c.id).limit(1))
-        if channels is not None:
-            stmt = stmt.where(outbox_t.c.channel.in_(channels))
-        if self.dialect != "sqlite":
-            stmt = stmt.with_for_update(skip_locked=True)
-        row = self.conn.execute(stmt).first()
-        return _note(row) if row else None
+    def claim_notification(self, now: datetime, *, lease_until: datetime,
+                           channels: list[str] | None = None) -> Notification | None:
+        # Two indexed probes (partial indexes on status = 'pending' and on 'sending'), the
+        # earlier due of the two wins; a lapsed lease is rare, so the second probe is cheap.
+        found: list[Any] = []
+        for status in ("pending", "sending"):
+            stmt = (select(outbox_t).where(outbox_t.c.status == status, outbox_t.c.next_attempt_at <= now)
+                    .order_by(outbox_t.c.next_attempt_at, outbox_t.c.id).limit(1))
+            if channels is not None:
+                stmt = stmt.where(outbox_t.c.channel.in_(channels))
+            if self.dialect != "sqlite":
+                stmt = stmt.with_for_update(skip_locked=True)
+            row = self.conn.execute(stmt).first()
+            if row is not None:
+                found.append(row)
+        if not found:
+            return None
+        row = min(found, key=lambda r: (r.next_attempt_at, r.id))
+        error = row.error
+        if row.status == "sending":
+            error = f"attempt {row.attempts} did not finish before its lease ran out (the sender stopped)"
+        self.conn.execute(update(outbox_t).where(outbox_t.c.id == row.id).values(
+            status="sending", attempts=row.attempts + 1, next_attempt_at=lease_until, error=error))
+        return replace(_note(row), status="sending", attempts=row.attempts + 1,
+                       next_attempt_at=lease_until, error=error)
 
-    def finish_notification(self, note_id: int, *, status: str, attempts: int, error: str,
-                            next_attempt_at: datetime | None, delivered_at: datetime | None) -> None:
-        values: dict[str, Any] = {"status": status, "attempts": attempts, "error": error,
-                                  "delivered_at": delivered_at}
+    def finish_notification(self, note_id: int, *, attempt: int, status: str, error: str,
+                            next_attempt_at: datetime | None, delivered_at: datetime | None) -> bool:
+        values: dict[str, Any] = {"status": status, "error": error, "delivered_at": delivered_at}
         if next_attempt_at is not None:
             values["next_attempt_at"] = next_attempt_at
-        self.conn.execute(update(outbox_t).where(outbox_t.c.id == note_id).values(**values))
+        result = self.conn.execute(update(outbox_t).where(
+            outbox_t.c.id == note_id, outbox_t.c.status == "sending", outbox_t.c.attempts == attempt,
+        ).values(**values))
+        return result.rowcount == 1
 
-    def notifications(self, *, case_id: int | None = None, status: str | None = None) -> list[Notification]:
-        stmt = select(outbox_t).order_by(outbox_t.c.id)
+    def get_notification(self, note_id: int) -> Notification | None:
+        row = self.conn.execute(select(outbox_t).where(outbox_t.c.id == note_id)).first()
+        return _note(row) if row else None
+
+    def retry_notification(self, note_id: int, now: datetime) -> bool:
+        result = self.conn.execute(update(outbox_t).where(
+            outbox_t.c.id == note_id, outbox_t.c.status.in_(("failed", "pending")),
+        ).values(status="pending", attempts=0, next_attempt_at=now))
+        return result.rowcount == 1
+
+    def notifications(self, *, case_id: int | None = None, status: str | None = None,
+                      limit: int | None = None) -> list[Notification]:
+        stmt = select(outbox_t).order_by(outbox_t.c.id.desc() if limit is not None else outbox_t.c.id)
         if case_id is not None:
             stmt = stmt.where(outbox_t.c.case_id == case_id)
         if status is not None:
             stmt = stmt.where(outbox_t.c.status == status)
-        return [_note(r) for r in self.conn.execute(stmt)]
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        notes = [_note(r) for r in self.conn.execute(stmt)]
+        return notes[::-1] if limit is not None else notes
+
+    def count_notifications(self) -> dict[str, int]:
+        rows = self.conn.execute(select(outbox_t.c.status, func.count()).group_by(outbox_t.c.status))
+        return {status: int(n) for status, n in rows}
 
     # ---- links
     def add_link(self, link: Link) -> None:

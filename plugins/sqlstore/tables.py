@@ -128,6 +128,9 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("status = 'pending'"),
               postgresql_where=text("status = 'pending'")),
+        # a row being sent: next_attempt_at is when its sender's lease runs out
+        Index("ix_outbox_sending", "next_attempt_at", sqlite_where=text("status = 'sending'"),
+              postgresql_where=text("status = 'sending'")),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
@@ -136,7 +139,7 @@ class OutboxRow(SQLModel, table=True):
     kind: str = Field(max_length=50)
     recipients: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     payload: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    status: str = Field(default="pending", max_length=10)
+    status: str = Field(default="pending", max_length=10)  # pending | sending | delivered | failed
     attempts: int = 0
     created_at: datetime = _utc()
     next_attempt_at: datetime = _utc()

@@ -1,0 +1,125 @@
+"""The worker: fires due timers and delivers the outbox in a loop until it is told to stop.
+
+Several workers may run on one PostgreSQL database: timers and outbox rows are claimed with
+``FOR UPDATE SKIP LOCKED``, so no timer fires twice and no notification is sent twice (see
+``yishi.delivery`` for the one case of a repeat: a worker killed in mid-send). A worker that was
+down catches up when it starts: overdue timers fire earliest due first.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from yishi.delivery import Attempt, deliver_one
+from yishi.errors import YishiError
+
+if TYPE_CHECKING:
+    from yishi.engine.engine import Engine, TickResult
+
+
+@dataclass
+class Totals:
+    """What a worker did: timers by outcome, deliveries by outcome, errors it rode out."""
+
+    timers: dict[str, int] = field(default_factory=dict)
+    deliveries: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    passes: int = 0
+
+    def count(self, table: dict[str, int], outcome: str) -> None:
+        table[outcome] = table.get(outcome, 0) + 1
+
+
+Report = Callable[["TickResult | Attempt | YishiError"], None]
+
+
+class Worker:
+    """Runs ``engine.tick`` and outbox delivery, one item at a time, until ``stop()``.
+
+    ``interval``: seconds to sleep when nothing is due. ``channels``: deliver only these
+    notifier channels (default: every channel this engine has). ``report(item)`` is called with
+    each ``TickResult``, each ``Attempt`` and each ``YishiError`` the worker rode out (a database
+    that went away, a case changed by someone else meanwhile): the worker keeps going after one.
+    """
+
+    def __init__(self, engine: Engine, *, interval: float = 5.0, channels: list[str] | None = None,
+                 report: Report | None = None) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.channels = channels
+        self.report = report or (lambda _item: None)
+        self.stopping = False
+        self.totals = Totals()
+
+    def stop(self) -> None:
+        """Finish the current item, then return from ``run`` (safe to call from a signal handler)."""
+        self.stopping = True
+
+    def run_once(self) -> int:
+        """One pass: fire every due timer, then deliver every due notification. Returns how many
+        items it handled. Stops early, between items, once ``stop()`` was called."""
+        done = 0
+        self.totals.passes += 1
+        try:
+            while not self.stopping:
+                ticked = self.engine.tick(limit=1)  # one timer, in its own transaction
+                if not ticked:
+                    break
+                for result in ticked:
+                    self.totals.count(self.totals.timers, result.outcome)
+                    self.report(result)
+                done += len(ticked)
+            while not self.stopping:
+                attempt = deliver_one(self.engine, channels=self.channels)
+                if attempt is None:
+                    break
+                self.totals.count(self.totals.deliveries, attempt.outcome)
+                self.report(attempt)
+                done += 1
+        except YishiError as exc:  # the database went away, or a case changed meanwhile: next pass
+            self.totals.errors.append(exc.message)
+            self.report(exc)
+        return done
+
+    def run(self, *, once: bool = False) -> Totals:
+        """Pass after pass, sleeping ``interval`` seconds when a pass found nothing to do, until
+        ``stop()`` (with ``once``: a single pass). Returns the totals."""
+        while not self.stopping:
+            busy = self.run_once()
+            if once:
+                break
+            if not busy:
+                self._sleep(self.interval)
+        return self.totals
+
+    def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not self.stopping:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(left, 0.1))
+
+    @contextmanager
+    def signals(self) -> Iterator[None]:
+        """SIGTERM and SIGINT call ``stop()`` (a second SIGINT interrupts at once) while the block
+        runs; the previous handlers come back afterwards. Main thread only."""
+        def _stop(signum: int, _frame: Any) -> None:
+            if signum == signal.SIGINT and self.stopping:
+                raise KeyboardInterrupt
+            self.stop()
+
+        previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+__all__ = ["Totals", "Worker"]
