@@ -171,6 +171,7 @@ class CaseFilter:
     workflow_id: str | None = None
     state: str | None = None
     search: str | None = None
+    closed_since: datetime | None = None  # closed at or after this moment
     limit: int | None = None
     offset: int = 0
 
