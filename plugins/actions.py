@@ -1,12 +1,15 @@
-"""Built-in actions: ``notify`` roles with a message, ``set`` fields to fixed values."""
+"""Built-in actions: ``notify`` roles, ``set`` fields to fixed values, ``set_due`` a computed deadline, ``start_case``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yishi.clock import as_utc
 from yishi.definition.models import Text
+from yishi.definition.operands import DurationArg, FieldName
 from yishi.hookspecs import hookimpl
 from yishi.rules import ActionContext
 
@@ -40,6 +43,31 @@ class StartCaseArgs(BaseModel):
     kind: str = "handover"
 
 
+class SetDueArgs(BaseModel):
+    """``set_due: {field: mediation_due, after: $time_limit}``: record a deadline (a datetime).
+
+    The moment is ``after`` from now, or from the datetime in field ``since`` when it is filled
+    (an extension counts from the old deadline), less ``before`` (to remind ahead of a deadline).
+    It survives re-entering a state, so a timer ``at`` it keeps its date across repeated steps.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    field: FieldName
+    after: DurationArg
+    before: DurationArg | None = None
+    since: FieldName | None = None
+
+
+def set_due(ctx: ActionContext, args: SetDueArgs) -> None:
+    base = ctx.now
+    if args.since is not None and ctx.field(args.since):
+        base = as_utc(datetime.fromisoformat(str(ctx.field(args.since))))
+    due = base + ctx.duration(args.after)
+    if args.before is not None:
+        due -= ctx.duration(args.before)
+    ctx.set(args.field, due.isoformat())
+
+
 def notify(ctx: ActionContext, args: NotifyArgs) -> None:
     ctx.notify(roles=args.roles, kind="notice", message=args.message)
 
@@ -62,3 +90,5 @@ def yishi_register_actions(register: Any) -> None:
              description=Text(zh="转办：发起关联的新案件", en="hand over: start a linked case"))
     register("set", set_values, args=SetArgs,
              description=Text(zh="记录固定值", en="record fixed values"))
+    register("set_due", set_due, args=SetDueArgs,
+             description=Text(zh="记录计算出的期限（如调解期限）", en="record a computed deadline (e.g. a mediation's)"))

@@ -1,4 +1,4 @@
-"""Built-in guards: quorum, majority, fields and elapsed. Each verdict gives its reason in zh and en."""
+"""Built-in guards: quorum, majority, fields, equals, elapsed, items_done. Each verdict gives its reason in zh and en."""
 
 from __future__ import annotations
 
@@ -83,6 +83,27 @@ class EqualsArgs(_Args):
         if (self.value is None) == (self.in_ is None):
             raise ValueError("give exactly one of 'value' or 'in'")
         return self
+
+
+class ItemsDoneArgs(_Args):
+    """``items_done: {items: action_items, field: done}``: every item of a list field is done."""
+
+    items: FieldName
+    field: str = "done"
+    title: str = "task"  # the item field that names an item in the reason
+
+
+def items_done(ctx: RuleContext, args: ItemsDoneArgs) -> Verdict:
+    items = [i for i in ctx.field(args.items) or [] if isinstance(i, dict)]
+    label = ctx.label(args.items)
+    open_ = [i for i in items if i.get(args.field) in (None, "", False)]
+    if not open_:
+        return Verdict("items_done", True, f"{label.zh}共 {len(items)} 项，均已完成",
+                       f"all {len(items)} {label.en} are done")
+    names = [str(i.get(args.title) or "?") for i in open_]
+    return Verdict("items_done", False,
+                   f"{label.zh}尚有 {len(open_)} / {len(items)} 项未完成：{'、'.join(names)}",
+                   f"{len(open_)} of {len(items)} {label.en} not done yet: {', '.join(names)}")
 
 
 def _missing(ctx: RuleContext, rule: str, names: list[str]) -> Verdict:
@@ -188,5 +209,7 @@ def yishi_register_guards(register: Any) -> None:
              description=Text(zh="所需内容已填写", en="required fields filled in"))
     register("equals", equals, args=EqualsArgs,
              description=Text(zh="某项记录等于给定值（用于分支）", en="a field has a given value (for branching)"))
+    register("items_done", items_done, args=ItemsDoneArgs,
+             description=Text(zh="列表中每一项均已完成（如行动事项）", en="every item of a list is done (e.g. action items)"))
     register("elapsed", elapsed, args=ElapsedArgs,
              description=Text(zh="期限已满（如公示期）", en="a minimum time has passed (e.g. a notice period)"))

@@ -112,8 +112,9 @@ def test_workflows_list_in_both_languages(cli: Invoke) -> None:
     assert FOUR in zh.stdout and "四议两公开" in zh.stdout and "版本" in zh.stdout
     en = cli("workflows", "list", "--json")
     data = json.loads(en.stdout)
-    assert [w["id"] for w in data["workflows"]] == [FOUR]
-    assert data["workflows"][0]["title"] == {"zh": "四议两公开", "en": "Four discussions, two disclosures"}
+    shipped = {w["id"]: w for w in data["workflows"]}
+    assert sorted(shipped) == ["bench_meeting", FOUR, "grid_escalation", "people_mediation"]
+    assert shipped[FOUR]["title"] == {"zh": "四议两公开", "en": "Four discussions, two disclosures"}
     assert data["problems"] == []
 
 

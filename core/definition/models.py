@@ -72,12 +72,17 @@ class Choice(_Model):
 
 
 class FormField(_Model):
-    """One field of a step's form. ``type: list`` repeats the nested ``fields`` as items."""
+    """One field of a step's form. ``type: list`` repeats the nested ``fields`` as items.
+
+    ``readonly`` fields are recorded by the procedure itself (a ``set`` action), never typed
+    in: a deadline it computed, the tier that resolved an event, how often it was extended.
+    """
 
     name: Ident
     label: Text
     type: FieldType = "text"
     required: bool = False
+    readonly: bool = False
     choices: list[Choice] | None = None
     min: float | str | None = None
     max: float | str | None = None

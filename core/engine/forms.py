@@ -35,6 +35,9 @@ def coerce_form(form: list[FormField], submitted: Mapping[str, Any],
             errors[name] = (f"此步骤没有该字段（可填：{known}）",
                             f"this step has no such field (its fields: {known})")
             continue
+        if spec.readonly:
+            errors[name] = ("此项由流程自动记录，不能填写", "recorded by the procedure itself; it cannot be filled in")
+            continue
         if raw is None or raw == "":
             clean[name] = None
             continue
