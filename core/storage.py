@@ -49,6 +49,19 @@ class Tx(ABC):
     def count_cases(self, filt: CaseFilter) -> int:
         """How many cases match ``filt`` (ignoring limit and offset)."""
 
+    def count_values(self, filt: CaseFilter, paths: list[tuple[str, str]]) -> list[tuple[tuple[Any, ...], int]]:
+        """Among cases matching ``filt`` (ignoring limit and offset), how many have each combination
+        of the data values at ``paths`` (``(state, field)`` pairs; None where unrecorded).
+
+        This default reads every matching case; a store should override it with one GROUP BY.
+        """
+        from collections import Counter
+        from dataclasses import replace
+
+        counts = Counter(tuple(_value(c.data, p) for p in paths)
+                         for c in self.cases(replace(filt, limit=None, offset=0)))
+        return list(counts.items())
+
     # events
     @abstractmethod
     def append_event(self, event: Event) -> None:
@@ -166,3 +179,8 @@ class Store(ABC):
     def describe(self) -> dict[str, Any]:
         """What an operator should know about this store (URL without password, durability)."""
         return {"url": self.url}
+
+
+def _value(data: dict[str, Any], path: tuple[str, str]) -> Any:
+    values = data.get(path[0])
+    return values.get(path[1]) if isinstance(values, dict) else None

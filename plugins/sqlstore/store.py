@@ -216,6 +216,12 @@ class SqlTx(Tx):
         stmt = select(func.count()).select_from(cases_t).where(and_(True, *self._where(filt)))
         return int(self.conn.execute(stmt).scalar_one())
 
+    def count_values(self, filt: CaseFilter, paths: list[tuple[str, str]]) -> list[tuple[tuple[Any, ...], int]]:
+        cols = [cases_t.c.data[(state, name)].as_string() for state, name in paths]
+        stmt = (select(*cols, func.count()).select_from(cases_t).where(and_(True, *self._where(filt)))
+                .group_by(*cols))
+        return [(tuple(row[:-1]), int(row[-1])) for row in self.conn.execute(stmt)]
+
     # ---- events
     def append_event(self, ev: Event) -> None:
         self.conn.execute(insert(events_t).values(
