@@ -546,7 +546,8 @@ class Engine:
         case.act_roles = () if wf.states[dest].final else tuple(self._actors_of(wf, dest))
         if wf.states[dest].final:
             case.closed_at = now
-        tx.cancel_timers(case.id)
+        if case.due_at is not None:  # no deadline means no pending timer to cancel
+            tx.cancel_timers(case.id)
         timers = [] if wf.states[dest].final else self._timers_for(compiled, case, now)
         case.due_at = min((tm.due_at for tm in timers), default=None)
         event_data = dict(clean)
@@ -668,7 +669,8 @@ class Engine:
             return
         done = {(t.index, t.detail.get("item"), t.due_at) for t in tx.timers(case.id)
                 if t.state == case.state and t.status not in ("pending", "cancelled")}
-        tx.cancel_timers(case.id)
+        if case.due_at is not None:  # no deadline means no pending timer to cancel
+            tx.cancel_timers(case.id)
         timers = [t for t in self._timers_for(compiled, case, now)
                   if (t.index, t.detail.get("item"), t.due_at) not in done]
         tx.add_timers(timers)
