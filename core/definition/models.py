@@ -8,7 +8,7 @@ from datetime import timedelta
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from yishi.durations import parse_duration
 
@@ -313,6 +313,8 @@ class Workflow(_Model):
     states: dict[Ident, State]
     transitions: list[Transition]
 
+    _from_state: dict[str, list[Transition]] = PrivateAttr(default_factory=dict)
+
     # ---- conveniences for the runtime and the front ends (derived, never stored) ----
     def initial_state(self) -> str:
         if self.initial is not None:
@@ -320,7 +322,11 @@ class Workflow(_Model):
         return next(name for name, state in self.states.items() if state.initial)
 
     def transitions_from(self, state: str) -> list[Transition]:
-        return [t for t in self.transitions if state in t.source]
+        """The transitions whose sources include ``state``, in definition order (cached)."""
+        found = self._from_state.get(state)
+        if found is None:
+            found = self._from_state[state] = [t for t in self.transitions if state in t.source]
+        return found
 
     def param_value(self, name: str, overrides: dict[str, Any] | None = None) -> Any:
         param = self.params[name]
