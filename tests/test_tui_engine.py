@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+from conftest import COMMITTEES, FOUR, PARTY, PROPOSAL, representatives
 from yishi.clock import FixedClock
 from yishi.engine import Actor, CaseFilter, Engine
 from yishi.testing import workflow_files
@@ -90,5 +92,26 @@ def test_closed_since_counts_cases_closed_from_a_moment(any_url: str, tmp_path: 
         _event(engine, ["resolve"])
         month = datetime(2026, 10, 31, 16, tzinfo=timezone.utc)  # 1 November in Shanghai
         assert engine.count(CaseFilter(open=False, closed_since=month)) == 1
-        assert engine.count(CaseFilter(open=False, closed_since=start)) == 2
+        assert engine.count(CaseFilter(open=False, closed_since=start - timedelta(minutes=1))) == 2
         assert [c.id for c in engine.cases(CaseFilter(closed_since=month))] == [2]
+
+
+
+def test_available_sees_typed_but_unsaved_data(engine: Engine, secretary: Actor) -> None:
+    """The case screen asks again as the user types: the quorum's count follows the typing."""
+    case = engine.start(FOUR, secretary, PROPOSAL)
+    engine.fire(case.id, "submit_to_committees", secretary)
+    engine.fire(case.id, "submit_to_party_members", secretary, COMMITTEES)
+    engine.fire(case.id, "submit_to_representatives", secretary, PARTY)
+
+    def pass_resolution(data: dict[str, object] | None) -> Any:
+        return next(a for a in engine.available(case.id, secretary, data) if a.trigger == "pass_resolution")
+
+    assert "form" in [v.rule for v in pass_resolution(None).refusals]  # nothing recorded yet
+    typed = {k: str(v) for k, v in representatives(12, 10).items()}  # as typed: text
+    assert [v.reason_zh for v in pass_resolution(typed).refusals] == ["需三分之二以上代表到会：实到 12 / 应到 20"]
+    assert pass_resolution({**typed, "attended": "14", "votes_for": "8"}).enabled
+    # a value that does not fit is left out (as if not typed); unknown names are ignored
+    bad = pass_resolution({**typed, "attended": "十二", "nonsense": "x"})
+    assert [v.rule for v in bad.refusals][0] == "form"
+    assert engine.case(case.id).rev == 4  # nothing was written

@@ -200,17 +200,30 @@ class Engine:
             return tx.next_due()
 
     # ------------------------------------------------------------ deciding
-    def available(self, case: Case | int, actor: Actor) -> list[Available]:
-        """Every trigger from the case's current state: enabled or not, with every rule's verdict."""
+    def available(self, case: Case | int, actor: Actor,
+                  data: Mapping[str, Any] | None = None) -> list[Available]:
+        """Every trigger from the case's current state: enabled or not, with every rule's verdict.
+
+        ``data`` is what the user has typed into the current step's form but not saved: the
+        rules see it as ``fire`` would (values that do not fit the form are left out), so a
+        front end can say "needs 2/3 present: 12 of 20" while the attendance is being typed.
+        """
         if isinstance(case, int):
             case = self.case(case)
         if not case.is_open:
             return []
         compiled = self._compiled(case)
         now = self.now()
+        submitted: dict[str, Any] = {}
+        if data:
+            wf = compiled.workflow
+            form = list(wf.states[case.state].form) + [f for t in wf.transitions_from(case.state) for f in t.form]
+            names = {f.name for f in form}
+            submitted, _errors = coerce_form(form, {k: v for k, v in data.items() if k in names},
+                                             _resolver(compiled.params))
         groups: dict[str, list[tuple[Transition, list[Verdict]]]] = {}
         for t in compiled.workflow.transitions_from(case.state):
-            verdicts = self._evaluate(compiled, case, t, actor, {}, now, check_required=True)
+            verdicts = self._evaluate(compiled, case, t, actor, submitted, now, check_required=True)
             groups.setdefault(t.trigger, []).append((t, verdicts))
         out = []
         for trigger, options in groups.items():
