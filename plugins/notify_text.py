@@ -83,8 +83,7 @@ def _environment(overrides: tuple[tuple[str, str], ...]) -> Any:
     sources = {f"{lang}/{name}": text + (_FOOTER[lang] if name != "subject" else "")
                for lang, table in TEMPLATES.items() for name, text in table.items()}
     sources.update(dict(overrides))
-    return Environment(loader=DictLoader(sources), autoescape=False, keep_trailing_newline=False,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(loader=DictLoader(sources), autoescape=False)
 
 
 @dataclass(frozen=True)
