@@ -34,7 +34,8 @@ app = typer.Typer(
     cls=_Boundary,
     name="yishi",
     help="议事 yishi — community deliberation workflows. 社区议事流程。",
-    no_args_is_help=True,
+    no_args_is_help=False,
+    invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
@@ -50,19 +51,65 @@ def _root(
     lang: Annotated[Lang | None, typer.Option(
         "--lang", help="Output language; default: $YISHI_LANG, else zh for a zh_* locale, else en.",
         case_sensitive=False)] = None,
+    who: Annotated[str | None, typer.Option(
+        "--as", metavar="NAME", help="Who you are in the TUI (default: the config file's name).")] = None,
+    roles: Annotated[list[str] | None, typer.Option(
+        "--role", metavar="ROLE", help="A role you act in, in the TUI; repeat for several "
+                                       "(default: the config file's roles).")] = None,
 ) -> None:
-    """议事 yishi: run community deliberation procedures from the command line."""
+    """议事 yishi: community deliberation procedures. Without a command, opens the TUI."""
     ctx.obj = Session(db=db, lang=lang.value if lang is not None else detect_lang())
+    ctx.meta["yishi.tui"] = {"as": who, "roles": roles, "lang": lang.value if lang is not None else None}
+    if ctx.invoked_subcommand is None:
+        launch_tui(ctx)
+
+
+def tui_settings(ctx: typer.Context, *, default_actor: Any = None) -> dict[str, Any]:
+    """Who acts, in which language, with which keys and database, for the TUI: the root options
+    first, then ``$YISHI_LANG``, then the config file, then the locale (and ``default_actor``).
+
+    Raises ``ConfigError`` when the config file is broken.
+    """
+    import os
+
+    from yishi.config import load_config
+    from yishi.engine.types import Actor
+
+    opts = ctx.find_root().meta.get("yishi.tui", {})
+    cfg = load_config()
+    name = opts.get("as") or cfg.name
+    roles = [r.strip() for item in (opts.get("roles") or cfg.roles or []) for r in str(item).split(",") if r.strip()]
+    if name is None and not roles and default_actor is not None:
+        actor = default_actor
+    else:
+        actor = Actor.of(name or os.environ.get("USER", ""), *roles)
+    lang = opts.get("lang") or (detect_lang() if os.environ.get("YISHI_LANG") else None) \
+        or cfg.lang or detect_lang()
+    return {"actor": actor, "lang": lang, "keys": dict(cfg.keys), "db": cfg.db}
+
+
+def launch_tui(ctx: typer.Context) -> None:
+    """``yishi`` alone: the TUI on --db, else $YISHI_DB, else the config's db, else the default file."""
+    import os
+
+    from yishi.tui import run
+
+    settings = tui_settings(ctx)
+    s = ctx.find_root().obj
+    url = s.db or os.environ.get("YISHI_DB") or settings["db"]
+    run(url, settings["actor"], settings["lang"], keys=settings["keys"])
 
 
 def _register() -> None:
     from yishi.cli import cases, outbox, system, worker, workflows
+    from yishi.cli.config import config
 
     app.add_typer(workflows.app, name="workflows")
     app.add_typer(cases.app, name="case")
     app.add_typer(outbox.app, name="outbox")
     worker.register(app)
     system.register(app)
+    app.command(name="config")(config)
 
 
 _register()

@@ -1,0 +1,260 @@
+"""The Textual application: who is acting, in which language, on which engine; screens do the rest.
+
+``create_app`` is the factory tests and the CLI call. The engine (and with it SQLAlchemy and the
+workflow files) is opened in a worker thread after the first frame is painted, so the window
+appears at once whatever the size of the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from yishi.tui.i18n import has, tr
+
+if TYPE_CHECKING:
+    from yishi.clock import Clock
+    from yishi.engine.engine import Engine
+    from yishi.engine.types import Actor
+
+log = logging.getLogger("yishi.tui")
+
+
+class YishiApp(App[None]):
+    """A secretary's desk: the cases, one case, a new case, the procedures."""
+
+    CSS_PATH = "yishi.tcss"
+    TITLE = "议事 yishi"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
+        Binding("f2", "toggle_lang", "English", id="lang"),
+        Binding("f3", "procedures", "procedures", id="procedures"),
+    ]
+
+    lang: reactive[str] = reactive("zh", init=False)
+
+    class EngineReady(Message):
+        """The engine is open: screens may load their data."""
+
+    class TimersFired(Message):
+        """A periodic tick fired ``count`` due timers: screens should reload."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    def __init__(self, engine: Engine | None, url: str | None, actor: Actor, lang: str, *,
+                 clock: Clock | None = None, keys: Mapping[str, str] | None = None,
+                 tick_seconds: float = 30.0, page_size: int = 50, cursor_blink: bool = True,
+                 on_ready: Callable[[YishiApp], None] | None = None) -> None:
+        super().__init__()
+        self.engine: Engine | None = engine
+        self.url = url
+        self.actor = actor
+        self.clock = clock
+        self.tick_seconds = tick_seconds
+        self.page_size = page_size
+        self.cursor_blink = cursor_blink
+        self.on_ready = on_ready
+        self.drafts: dict[tuple[Any, str], dict[str, Any]] = {}  # (case id or "new", state) → typed input
+        self.role_titles: dict[str, str] = {}
+        self.set_reactive(YishiApp.lang, "zh" if lang.startswith("zh") else "en")
+        if keys:
+            self.set_keymap(dict(keys))
+        if engine is not None and clock is not None:
+            engine.clock = clock
+
+    # ------------------------------------------------------------ time and text
+    def now(self) -> datetime:
+        """The injected clock, else the engine's, else the system clock (aware UTC)."""
+        if self.clock is not None:
+            moment = self.clock.now()
+        elif self.engine is not None:
+            return self.engine.now()
+        else:
+            moment = datetime.now(timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+    def tr(self, key: str, **values: Any) -> str:
+        return tr(key, self.lang, **values)
+
+    def who(self) -> str:
+        from yishi.tui.data import who_line
+
+        return who_line(self.actor, self.role_titles, self.lang)
+
+    def localize(self, node: DOMNode) -> None:
+        """Give ``node``'s bindings (those with an id) their description in the current language."""
+        bindings = node._bindings.key_to_bindings  # noqa: SLF001 - Textual has no public setter
+        for key, items in bindings.items():
+            bindings[key] = [replace(b, description=tr(f"key.{b.id}", self.lang))
+                             if b.id and has(f"key.{b.id}") else b for b in items]
+
+    # ------------------------------------------------------------ life cycle
+    def on_mount(self) -> None:
+        from yishi.tui.screens.cases import CasesScreen
+
+        self.localize(self)
+        self._set_titles()
+        self.push_screen(CasesScreen())
+        if self.engine is None:
+            self.open_engine()
+        else:
+            self.call_after_refresh(self._engine_ready)
+
+    @work(thread=True, exclusive=True, group="open", name="open engine")
+    def open_engine(self) -> None:
+        from yishi.engine.engine import Engine
+        from yishi.errors import YishiError
+
+        try:
+            engine = Engine.open(self.url, clock=self.clock)
+            engine.workflows()  # load and validate the workflow files here, off the UI thread
+        except YishiError as exc:
+            self.call_from_thread(self.show_error, exc)
+            return
+        self.engine = engine
+        self.call_from_thread(self._engine_ready)
+
+    def _engine_ready(self) -> None:
+        from yishi.tui.data import role_titles
+
+        assert self.engine is not None
+        self.role_titles = role_titles(self.engine, self.lang)
+        self._set_titles()
+        if self.tick_seconds > 0:
+            self.set_interval(self.tick_seconds, self.tick, name="tick")
+        for screen in self.screen_stack:
+            screen.post_message(self.EngineReady())
+        if self.on_ready is not None:
+            self.on_ready(self)
+
+    def _set_titles(self) -> None:
+        self.title = f"{self.tr('app_title')} · {self.who()}"
+
+    def on_unmount(self) -> None:
+        if self.engine is not None and self.url is not None:
+            self.engine.close()  # only an engine this app opened
+
+    # ------------------------------------------------------------ timers
+    def tick(self) -> None:
+        """Fire due timers (in a worker thread); reload the screens if any fired."""
+        if self.engine is not None:
+            self._tick()
+
+    @work(thread=True, exclusive=True, group="tick", name="tick")
+    def _tick(self) -> None:
+        from yishi.errors import YishiError
+
+        assert self.engine is not None
+        try:
+            results = self.engine.tick(self.now())
+        except YishiError as exc:
+            log.warning("tick failed: %s", exc)
+            return
+        fired = [r for r in results if r.outcome != "skipped"]
+        if fired:
+            self.call_from_thread(self._timers_fired, len(fired))
+
+    def _timers_fired(self, count: int) -> None:
+        self.notify(self.tr("ticked", n=count), timeout=4)
+        for screen in self.screen_stack:
+            screen.post_message(self.TimersFired(count))
+
+    # ------------------------------------------------------------ actions
+    def action_toggle_lang(self) -> None:
+        self.lang = "en" if self.lang == "zh" else "zh"
+
+    def watch_lang(self, _old: str, _new: str) -> None:
+        from yishi.tui.data import role_titles
+
+        if self.engine is not None:
+            self.role_titles = role_titles(self.engine, self.lang)
+        self._set_titles()
+        self.localize(self)
+        for screen in self.screen_stack:
+            self.localize(screen)
+            for node in screen.walk_children():
+                if node._bindings.key_to_bindings:  # noqa: SLF001
+                    self.localize(node)
+        self.screen.refresh_bindings()
+
+    def action_procedures(self) -> None:
+        from yishi.tui.screens.procedures import ProceduresScreen
+
+        if self.engine is None or isinstance(self.screen, ProceduresScreen):
+            return
+        self.push_page(ProceduresScreen())
+
+    def push_page(self, screen: Screen[Any]) -> None:
+        """Push a full screen; the one below reads from the engine again when it is shown."""
+        from yishi.tui.screens.base import YishiScreen
+
+        if isinstance(self.screen, YishiScreen):
+            self.screen.stale = True
+        self.push_screen(screen)
+
+    def open_case(self, case_id: int) -> None:
+        from yishi.tui.screens.case import CaseScreen
+
+        self.push_page(CaseScreen(case_id))
+
+    # ------------------------------------------------------------ errors
+    def show_error(self, exc: BaseException, *, title: str | None = None) -> None:
+        """The TUI's error boundary: every engine error ends here as a dialog (typed input stays)."""
+        from yishi.errors import ConflictError, RefusedError, StorageError, YishiError
+        from yishi.tui.screens.message import MessageDialog
+
+        if isinstance(exc, StorageError):
+            body = [exc.localized(self.lang), "", self.tr("dlg.storage_body")]
+            self.push_screen(MessageDialog(title or self.tr("dlg.storage_title"), body, kind="error"))
+        elif isinstance(exc, RefusedError):
+            reasons = [f"• {v.reason(self.lang)}" for v in exc.verdicts if not v.ok] or [exc.localized(self.lang)]
+            self.push_screen(MessageDialog(title or self.tr("dlg.refused_title", title=""),
+                                           [self.tr("dlg.refused_body"), *reasons], kind="warning"))
+        elif isinstance(exc, (ConflictError, YishiError)):
+            self.push_screen(MessageDialog(title or self.tr("dlg.error_title"), [exc.localized(self.lang)],
+                                           kind="error"))
+        else:
+            log.exception("unexpected error in the TUI", exc_info=exc)
+            self.push_screen(MessageDialog(title or self.tr("dlg.error_title"),
+                                           [f"{type(exc).__name__}: {exc}"], kind="error"))
+
+    @on(EngineReady)
+    def _noop(self) -> None:
+        """The app itself has nothing to load."""
+
+
+def create_app(engine_or_url: Engine | str | None, actor: Actor | None = None, lang: str = "zh", *,
+               clock: Clock | None = None, keys: Mapping[str, str] | None = None,
+               tick_seconds: float = 30.0, page_size: int = 50, cursor_blink: bool = True,
+               on_ready: Callable[[YishiApp], None] | None = None) -> YishiApp:
+    """The yishi TUI on an engine (used as is, not closed) or a database URL (opened in a worker
+    thread after the first frame, closed on exit; None means the default database).
+
+    ``actor`` is who acts (name and roles); ``lang`` zh or en; ``clock`` an injected clock (also
+    given to the engine, so snapshots and tests see a fixed "now"); ``keys`` maps binding ids to
+    keys (Config.keys); ``tick_seconds`` how often due timers are fired (0: never);
+    ``cursor_blink`` False for stable snapshots; ``on_ready`` runs once the engine is open.
+    """
+    from yishi.engine.types import Actor as _Actor
+
+    who = actor or _Actor.of("")
+    if engine_or_url is None or isinstance(engine_or_url, str):
+        return YishiApp(None, engine_or_url, who, lang, clock=clock, keys=keys,
+                        tick_seconds=tick_seconds, page_size=page_size, cursor_blink=cursor_blink,
+                        on_ready=on_ready)
+    return YishiApp(engine_or_url, None, who, lang, clock=clock, keys=keys, tick_seconds=tick_seconds,
+                    page_size=page_size, cursor_blink=cursor_blink, on_ready=on_ready)

@@ -1,0 +1,650 @@
+"""The TUI's data layer: engine objects turned into rows, counters, steps, fields and timelines.
+
+No Textual here. Every loader takes the engine and returns plain dataclasses, so the screens
+only lay out what they are given, and tests can check the shapes without a terminal. The
+engine owns every rule; this module only reads, formats and translates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len
+
+from yishi.tui.i18n import tr
+
+if TYPE_CHECKING:
+    from yishi.definition.models import FormField, Workflow
+    from yishi.engine.engine import Engine
+    from yishi.engine.types import Actor, Case, CaseFilter
+
+TABS = ("mine", "overdue", "open", "closed")
+GRID = "grid_escalation"
+TIER_FIELD = "resolved_tier"
+COMMUNITY_TIERS = 3  # tiers 1–3 (grid member, grid leader, secretary's clinic) are inside the community
+
+
+# ---------------------------------------------------------------- text helpers
+def fit(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal cells (CJK counts two), with an ellipsis."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def sep(lang: str) -> str:
+    return "、" if lang.startswith("zh") else ", "
+
+
+def relative(due: datetime, now: datetime, lang: str) -> str:
+    """``due`` relative to ``now``: "2天后" / "in 2 days", "逾期3天" / "3 days overdue"."""
+    seconds = (due - now).total_seconds()
+    late = seconds < 0
+    span = abs(seconds)
+    prefix = "late_" if late else "in_"
+    if span < 3600:
+        return tr(prefix + "minutes", lang, n=max(1, int(span // 60)))
+    if span < 86400:
+        return tr(prefix + "hours", lang, n=int(span // 3600))
+    days = int(span // 86400)
+    if days == 1:
+        return tr(prefix + "day", lang)
+    return tr(prefix + "days", lang, n=days)
+
+
+def local(moment: datetime | None, tz: Any, *, seconds: bool = False) -> str:
+    """``moment`` (stored UTC) in the deployment's time zone, to the minute."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def display(value: Any, spec: FormField | None, lang: str, tz: Any = None) -> str:
+    """A recorded value for people: choice labels, yes/no, item counts for lists, and
+    date-times (stored UTC) in the time zone ``tz``."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if spec is not None and spec.type == "datetime" and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return local(moment, tz or timezone(timedelta(hours=8)))
+    if spec is not None and spec.choices:
+        labels = {c.value: c.label.get(lang) for c in spec.choices}
+        if isinstance(value, list):
+            return sep(lang).join(labels.get(str(v), str(v)) for v in value)
+        return labels.get(str(value), str(value))
+    if isinstance(value, bool):
+        return tr("yes" if value else "no", lang)
+    if isinstance(value, list):
+        if spec is not None and spec.fields:
+            return tr("items_count", lang, n=len(value))
+        return sep(lang).join(str(v) for v in value)
+    if isinstance(value, dict):
+        return sep(lang).join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+# ---------------------------------------------------------------- who
+def role_titles(engine: Engine, lang: str) -> dict[str, str]:
+    """Every role named by a loaded workflow, with its title (the first workflow's wins)."""
+    out: dict[str, str] = {}
+    for loaded in engine.workflows():
+        for name, role in loaded.workflow.roles.items():
+            out.setdefault(name, role.title.get(lang))
+    return out
+
+
+def who_line(actor: Actor, titles: Mapping[str, str], lang: str) -> str:
+    """"马书记 · 党组织书记、两委成员" for the header."""
+    name = actor.name or tr("nobody", lang)
+    roles = sep(lang).join(titles.get(r, r) for r in sorted(actor.roles)) or tr("no_roles", lang)
+    return f"{name} · {roles}"
+
+
+def month_start(now: datetime, tz: Any) -> datetime:
+    """The first moment of ``now``'s month in the deployment's time zone, as UTC."""
+    here = now.astimezone(tz)
+    return here.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------- the cases list
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the cases table, already in the user's language."""
+
+    id: int
+    number: str
+    subject: str
+    procedure: str
+    step: str
+    tier: str
+    who: str
+    due: str
+    overdue: bool
+    closed: bool
+
+
+@dataclass(frozen=True)
+class CasesPage:
+    rows: list[CaseRow]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.rows)
+
+
+def case_filter(tab: str, actor: Actor, now: datetime, search: str = "", *,
+                limit: int | None = None, offset: int = 0) -> CaseFilter:
+    """The engine filter behind one tab of the cases screen (plus the search box)."""
+    from yishi.engine.types import CaseFilter
+
+    text = search.strip() or None
+    if tab == "mine":
+        return CaseFilter(open=True, roles=tuple(sorted(actor.roles)), search=text, limit=limit,
+                          offset=offset)
+    if tab == "overdue":
+        return CaseFilter(open=True, overdue_at=now, search=text, limit=limit, offset=offset)
+    if tab == "closed":
+        return CaseFilter(open=False, search=text, limit=limit, offset=offset)
+    return CaseFilter(open=True, search=text, limit=limit, offset=offset)
+
+
+def case_tier(case: Case) -> int | None:
+    """The tier a grid event is at: the tier state it is handled in (``tier_3``), else the
+    highest tier that recorded a resolution (its ``resolved_tier`` field); None for other cases."""
+    if case.workflow_id != GRID:
+        return None
+    if case.state.startswith("tier_") and case.state[5:].isdigit():
+        return int(case.state[5:])
+    found = [v.get(TIER_FIELD) for v in case.data.values() if isinstance(v, dict)]
+    tiers = [int(t) for t in found if isinstance(t, (int, float)) and not isinstance(t, bool)]
+    return max(tiers) if tiers else None
+
+
+def case_row(engine: Engine, case: Case, now: datetime, lang: str) -> CaseRow:
+    wf = engine.definition_of(case)
+    state = wf.states.get(case.state)
+    who = sep(lang).join(wf.roles[r].title.get(lang) if r in wf.roles else r for r in case.act_roles)
+    if not case.is_open:
+        due, overdue = tr("closed_on", lang, at=local(case.closed_at, engine.tz)[:10]), False
+    elif case.due_at is not None:
+        due, overdue = relative(case.due_at, now, lang), case.due_at <= now
+    else:
+        due, overdue = "—", False
+    tier = case_tier(case)
+    return CaseRow(id=case.id, number=f"#{case.id}", subject=case.subject,
+                   procedure=wf.title.get(lang), step=state.title.get(lang) if state else case.state,
+                   tier=tr("tier", lang, n=tier) if tier is not None else "", who=who or "—",
+                   due=due, overdue=overdue, closed=not case.is_open)
+
+
+def load_cases(engine: Engine, tab: str, actor: Actor, now: datetime, lang: str, *,
+               search: str = "", offset: int = 0, limit: int = 50) -> CasesPage:
+    """One page of a tab, most urgent first: ``limit`` rows from ``offset`` and the total count.
+
+    Only the page is read from the database, so 100,000 cases open as fast as 100.
+    """
+    filt = case_filter(tab, actor, now, search, limit=limit, offset=offset)
+    total = engine.count(filt)
+    if offset >= total and total:
+        offset = max(0, (total - 1) // limit * limit)
+        filt = case_filter(tab, actor, now, search, limit=limit, offset=offset)
+    rows = [case_row(engine, c, now, lang) for c in engine.cases(filt)]
+    return CasesPage(rows=rows, total=total, offset=offset, limit=limit)
+
+
+@dataclass(frozen=True)
+class Counters:
+    """The counters above the cases table.
+
+    ``community`` is the share resolved within the community, defined as: of the grid events
+    closed after the reporter's evaluation (state ``closed``), those whose resolution was
+    recorded at tier 1–3 (grid member, grid leader, secretary's clinic) out of all of them;
+    events dismissed or handed over to another procedure count in neither. None when there
+    are none.
+    """
+
+    open: int
+    overdue: int
+    resolved_month: int
+    community: tuple[int, int] | None
+
+    def share(self) -> str:
+        if not self.community or not self.community[1]:
+            return "—"
+        within, total = self.community
+        return f"{round(100 * within / total)}%"
+
+
+def load_counters(engine: Engine, now: datetime) -> Counters:
+    """Open, overdue, resolved since the start of this month, resolved within the community."""
+    from yishi.engine.types import CaseFilter
+
+    open_ = engine.count(CaseFilter(open=True))
+    overdue = engine.count(CaseFilter(open=True, overdue_at=now))
+    month = engine.count(CaseFilter(open=False, closed_since=month_start(now, engine.tz)))
+    community: tuple[int, int] | None = None
+    if any(w.workflow.id == GRID for w in engine.workflows()):
+        tiers = engine.count_by(CaseFilter(workflow_id=GRID, state="closed"), TIER_FIELD)
+        resolved = {t: n for t, n in tiers.items() if isinstance(t, int)}
+        total = sum(resolved.values())
+        within = sum(n for t, n in resolved.items() if t <= COMMUNITY_TIERS)
+        community = (within, total) if total else None
+    return Counters(open=open_, overdue=overdue, resolved_month=month, community=community)
+
+
+# ---------------------------------------------------------------- one case
+@dataclass(frozen=True)
+class FieldView:
+    """One form field, with the value recorded so far."""
+
+    name: str
+    label: str
+    type: str
+    required: bool
+    spec: FormField
+    choices: tuple[tuple[str, str], ...] = ()  # (label, value)
+    help: str = ""
+    items: tuple[FieldView, ...] = ()  # the fields of one item, for type list
+    value: Any = None
+    readonly: bool = False  # recorded by the procedure itself (a ``set`` action): shown, not typed
+    shown: str = "—"  # the value for people (local times, choice labels)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """One step the actor may take (or is refused, with the reasons).
+
+    ``ready``: the step can be tried now: the rules pass, or the only thing missing is the
+    step's own fields (a reason), which are asked for when it is chosen.
+    """
+
+    trigger: str
+    title: str
+    dest: str
+    enabled: bool
+    ready: bool
+    reasons: tuple[str, ...]
+    confirm: bool
+    final: bool
+    require_form: bool
+    form: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True)
+class StepView:
+    title: str
+    status: str  # done | current | ahead
+
+
+@dataclass(frozen=True)
+class EventView:
+    seq: int
+    when: str
+    who: str
+    role: str
+    what: str
+    move: str
+    details: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    due: str
+    countdown: str
+    what: str
+    status: str
+    pending: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class LinkView:
+    case_id: int
+    text: str
+    at: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """Everything the case screen shows, in the user's language."""
+
+    id: int
+    rev: int
+    state: str
+    state_title: str
+    subject: str
+    procedure: str
+    is_open: bool
+    head: str
+    meta: str
+    due: str
+    overdue: bool
+    steps: tuple[StepView, ...]
+    form: tuple[FieldView, ...]
+    actions: tuple[ActionView, ...]
+    act_roles: str
+    timeline: tuple[EventView, ...]
+    deadlines: tuple[DeadlineView, ...]
+    links: tuple[LinkView, ...]
+    titles: Mapping[str, str] = field(default_factory=dict)  # state name → title
+    case: Any = None  # the engine's Case as loaded: the steps are re-checked against it as the user types
+
+
+def field_view(spec: FormField, lang: str, value: Any = None, tz: Any = None) -> FieldView:
+    return FieldView(
+        name=spec.name, label=spec.label.get(lang), type=spec.type, required=spec.required, spec=spec,
+        choices=tuple((c.label.get(lang), c.value) for c in spec.choices or ()),
+        help=spec.help.get(lang) if spec.help else "",
+        items=tuple(field_view(f, lang) for f in spec.fields or ()), value=value,
+        readonly=spec.readonly, shown=display(value, spec, lang, tz))
+
+
+def main_path(wf: Workflow, state: str, seen: Iterable[str]) -> list[str]:
+    """The states ahead of ``state`` along the procedure's main path: each step takes the first
+    transition (in the file's order) to a state not yet passed, preferring non-final states."""
+    passed = set(seen) | {state}
+    path: list[str] = []
+    current = state
+    while not wf.states[current].final:
+        dests = [t.dest for t in wf.transitions_from(current) if t.dest not in passed]
+        if not dests:
+            break
+        ongoing = [d for d in dests if not wf.states[d].final]
+        current = (ongoing or dests)[0]
+        path.append(current)
+        passed.add(current)
+    return path
+
+
+def stepper(wf: Workflow, case: Case, visited: list[str], lang: str) -> list[StepView]:
+    """Done, current and ahead steps: the states the case passed (loops cut back), then ahead."""
+    path: list[str] = []
+    for state in visited:
+        if state in path:
+            del path[path.index(state):]
+        path.append(state)
+    if not path or path[-1] != case.state:
+        path.append(case.state)
+    done = path[:-1]
+    ahead = main_path(wf, case.state, path) if case.is_open else []
+    title = lambda s: wf.states[s].title.get(lang) if s in wf.states else s  # noqa: E731
+    return ([StepView(title(s), "done") for s in done]
+            + [StepView(title(case.state), "done" if not case.is_open else "current")]
+            + [StepView(title(s), "ahead") for s in ahead])
+
+
+def _event_view(engine: Engine, wf: Workflow, ev: Any, lang: str) -> EventView:
+    st = lambda s: wf.states[s].title.get(lang) if s in wf.states else (s or "")  # noqa: E731
+    roles = {r: wf.roles[r].title.get(lang) for r in wf.roles}
+    titles = {t.trigger: t.title.get(lang) for t in wf.transitions}
+    data = dict(ev.data or {})
+    if ev.kind == "start":
+        what = tr("ev.start", lang)
+        linked = data.pop("_linked_from", None)
+        if isinstance(linked, dict):
+            what += " · " + tr("ev.link_from", lang, id=linked.get("case"))
+    elif ev.kind == "fire":
+        what = tr("ev.fire", lang, title=titles.get(ev.trigger or "", ev.trigger or ""))
+    elif ev.kind == "timer":
+        what = tr("ev.timer", lang, title=titles.get(ev.trigger or "", ev.trigger or ""))
+    elif ev.kind == "remind":
+        who = sep(lang).join([roles.get(r, r) for r in data.get("remind", [])] + list(data.get("people", [])))
+        what = tr("ev.remind", lang, who=who)
+    elif ev.kind == "record":
+        what = tr("ev.record", lang)
+    elif ev.kind == "link":
+        started = data.get("_started") or {}
+        what = tr("ev.link_to", lang, id=started.get("case", "?") if isinstance(started, dict) else "?")
+    else:
+        what = ev.kind
+    move = tr("ev.move", lang, src=st(ev.source), dest=st(ev.dest)) \
+        if ev.source and ev.dest and ev.source != ev.dest else ""
+    specs: dict[str, FormField] = {}
+    if ev.source in wf.states:
+        specs.update({f.name: f for f in wf.states[ev.source].form})
+    if ev.dest in wf.states and ev.kind == "start":
+        specs.update({f.name: f for f in wf.states[ev.dest].form})
+    for t in wf.transitions:
+        if t.trigger == ev.trigger:
+            specs.update({f.name: f for f in t.form})
+    colon = "：" if lang.startswith("zh") else ": "
+    details = []
+    for name, value in data.items():
+        if name.startswith("_") or name in ("remind", "people", "item") or value in (None, "", []):
+            continue
+        spec = specs.get(name)
+        label = spec.label.get(lang) if spec else name
+        details.append(f"{label}{colon}{display(value, spec, lang, engine.tz)}")
+    who = tr("system", lang) if ev.actor == "system" else ev.actor
+    role = roles.get(ev.role, "") if ev.role and ev.role != "system" else ""
+    return EventView(seq=ev.seq, when=local(ev.at, engine.tz), who=who, role=role, what=what,
+                     move=move, details=tuple(details))
+
+
+def _deadline_view(engine: Engine, wf: Workflow, timer: Any, now: datetime, lang: str) -> DeadlineView:
+    roles = {r: wf.roles[r].title.get(lang) for r in wf.roles}
+    if timer.kind == "fire":
+        title = next((t.title.get(lang) for t in wf.transitions if t.trigger == timer.target), timer.target)
+        what = tr("dl.fire", lang, title=title)
+    else:
+        who = [roles.get(r, r) for r in timer.target.split(",") if r] + list(timer.detail.get("people", []))
+        what = tr("dl.remind", lang, who=sep(lang).join(who))
+    if "item" in timer.detail:
+        what += f" · {tr('dl.item', lang, n=int(timer.detail['item']) + 1)}"
+    state = wf.states.get(timer.state)
+    if state is not None:
+        what = f"{state.title.get(lang)} · {what}"
+    pending = timer.status == "pending"
+    return DeadlineView(due=local(timer.due_at, engine.tz),
+                        countdown=relative(timer.due_at, now, lang) if pending else "",
+                        what=what, status=tr(f"dl.status.{timer.status}", lang), pending=pending,
+                        overdue=pending and timer.due_at <= now)
+
+
+def _recorded(case: Case, spec: FormField) -> Any:
+    """The value the current step recorded; for a read-only field (set by the procedure, maybe
+    while leaving an earlier step) the latest value recorded anywhere in the case."""
+    here = case.data.get(case.state, {})
+    if spec.name in here or not spec.readonly:
+        return here.get(spec.name)
+    found = [v[spec.name] for v in case.data.values() if isinstance(v, dict) and spec.name in v]
+    return found[-1] if found else None
+
+
+def action_views(engine: Engine, case: Case, actor: Actor, lang: str,
+                 typed: Mapping[str, Any] | None = None) -> tuple[ActionView, ...]:
+    """The steps the actor may take from the case's current state, checked by the engine against
+    the recorded data plus what is ``typed`` but not saved. Steps of other roles are left out:
+    only the actor's own actions are offered."""
+    wf = engine.definition_of(case)
+    out = []
+    for item in engine.available(case, actor, dict(typed) if typed else None):
+        refusals = item.refusals
+        if any(v.rule == "role" for v in refusals):
+            continue
+        dest = wf.states.get(item.dest)
+        ready = item.enabled or (bool(item.form) and all(v.rule == "form" for v in refusals))
+        out.append(ActionView(
+            trigger=item.trigger, title=item.title.get(lang),
+            dest=dest.title.get(lang) if dest else item.dest, enabled=item.enabled, ready=ready,
+            reasons=tuple(v.reason(lang) for v in refusals), confirm=item.confirm,
+            final=bool(dest and dest.final), require_form=item.require_form,
+            form=tuple(field_view(f, lang, None, engine.tz) for f in item.form)))
+    return tuple(out)
+
+
+def load_case(engine: Engine, case_id: int, actor: Actor, now: datetime, lang: str,
+              typed: Mapping[str, Any] | None = None) -> CaseView:
+    """The case screen's view model; the steps are checked with ``typed`` (unsaved input) too.
+
+    Raises ``NotFoundError`` or ``StorageError``.
+    """
+    case = engine.case(case_id)
+    wf = engine.definition_of(case)
+    state = wf.states[case.state]
+    events = engine.history(case_id)
+    visited = [e.dest for e in events if e.dest and e.kind in ("start", "fire", "timer")]
+    recorded = case.data.get(case.state, {})
+    form = tuple(field_view(f, lang, _recorded(case, f), engine.tz) for f in state.form) if case.is_open else ()
+    actions = action_views(engine, case, actor, lang, typed) if case.is_open else ()
+    procedure = wf.title.get(lang)
+    if case.is_open:
+        meta = tr("case_meta", lang, procedure=procedure, step=state.title.get(lang), rev=case.rev)
+        due = relative(case.due_at, now, lang) if case.due_at else ""
+        overdue = case.due_at is not None and case.due_at <= now
+    else:
+        meta = tr("case_closed", lang, procedure=procedure, step=state.title.get(lang),
+                  at=local(case.closed_at, engine.tz))
+        due, overdue = "", False
+    act_roles = sep(lang).join(wf.roles[r].title.get(lang) if r in wf.roles else r for r in case.act_roles)
+    timers = engine.timers(case_id)
+    links = []
+    for link in engine.links(case_id):
+        other_id = link.to_case if link.from_case == case_id else link.from_case
+        try:
+            other = engine.case(other_id)
+            other_wf = engine.definition_of(other)
+            subject, proc = other.subject, other_wf.title.get(lang)
+        except Exception:  # noqa: BLE001 - a missing or unreadable linked case is shown by number only
+            subject, proc = "", ""
+        key = "link_to" if link.from_case == case_id else "link_from"
+        links.append(LinkView(case_id=other_id, text=tr(key, lang, id=other_id, subject=subject, procedure=proc),
+                              at=tr("link_at", lang, at=local(link.at, engine.tz), actor=link.actor)))
+    return CaseView(
+        id=case.id, rev=case.rev, state=case.state, state_title=state.title.get(lang),
+        subject=case.subject, procedure=procedure, is_open=case.is_open,
+        head=tr("case_head", lang, id=case.id, subject=case.subject), meta=meta, due=due,
+        overdue=overdue, steps=tuple(stepper(wf, case, visited, lang)), form=form,
+        actions=tuple(actions), act_roles=act_roles,
+        timeline=tuple(_event_view(engine, wf, e, lang) for e in reversed(events)),
+        deadlines=tuple(_deadline_view(engine, wf, t, now, lang) for t in timers
+                        if t.status != "cancelled"),
+        links=tuple(links), titles={n: s.title.get(lang) for n, s in wf.states.items()}, case=case)
+
+
+# ---------------------------------------------------------------- forms
+def check_field(spec: FormField, raw: Any, lang: str) -> str:
+    """The engine's message for one typed value ('' when it fits), checked as the user leaves
+    the field; params in bounds are left to the full check when the step is taken."""
+    from yishi.engine.forms import coerce_form
+
+    if raw in (None, "", []):
+        return ""
+    _clean, errors = coerce_form([spec], {spec.name: raw}, _no_params)
+    if spec.name in errors:
+        zh, en = errors[spec.name]
+        return zh if lang.startswith("zh") else en
+    return ""
+
+
+def _no_params(value: Any) -> Any:
+    return None if isinstance(value, str) and value.startswith("$") else value
+
+
+def submission(fields: Iterable[FieldView], typed: Mapping[str, Any]) -> dict[str, Any]:
+    """What to send for a form: every typed value; a field cleared that had a value sends ''."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.readonly:
+            continue
+        if f.name in typed:
+            value = typed[f.name]
+            if value in (None, "", []) and f.value in (None, "", []):
+                continue
+            out[f.name] = value
+    return out
+
+
+def form_errors(errors: Mapping[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    """``FormError.errors`` in one language."""
+    return {name: (zh if lang.startswith("zh") else en) for name, (zh, en) in errors.items()}
+
+
+# ---------------------------------------------------------------- procedures
+@dataclass(frozen=True)
+class ProcedureView:
+    id: str
+    version: int
+    title: str
+    description: str
+    may_start: bool
+    start_form: tuple[FieldView, ...]
+
+
+def procedures(engine: Engine, actor: Actor, lang: str) -> list[ProcedureView]:
+    """The loaded workflows, each with whether the actor may start it and its first form."""
+    out = []
+    for loaded in engine.workflows():
+        wf = loaded.workflow
+        may = not wf.start_roles or bool(actor.roles & set(wf.start_roles))
+        first = wf.states[wf.initial_state()]
+        out.append(ProcedureView(id=wf.id, version=wf.version, title=wf.title.get(lang),
+                                 description=wf.description.get(lang), may_start=may,
+                                 start_form=tuple(field_view(f, lang) for f in first.form)))
+    return out
+
+
+def procedure_lines(engine: Engine, workflow_id: str, lang: str) -> list[tuple[str, str]]:
+    """A workflow drawn as text: (kind, line) with kind in title, text, state, final, transition,
+    timer, param, role; the screen styles each kind."""
+    wf = engine.workflow(workflow_id).workflow
+    st = lambda s: wf.states[s].title.get(lang) if s in wf.states else s  # noqa: E731
+    roles = {r: wf.roles[r].title.get(lang) for r in wf.roles}
+    out: list[tuple[str, str]] = [
+        ("title", f"{wf.title.get(lang)}  ({wf.id}, {tr('proc_version', lang, v=wf.version)})"),
+        ("text", wf.description.get(lang)), ("text", "")]
+    if wf.roles:
+        out.append(("heading", tr("proc_roles", lang)))
+        for name, title in roles.items():
+            out.append(("role", f"  {title}  ({name})"))
+    if wf.params:
+        out.append(("heading", tr("proc_params", lang)))
+        for name, param in wf.params.items():
+            out.append(("param", f"  ${name} = {param.default}  {param.title.get(lang)}"))
+    out.append(("heading", tr("proc_states", lang)))
+    initial = wf.initial_state()
+    for name, state in wf.states.items():
+        mark = "◆" if name == initial else ("■" if state.final else "●")
+        tag = f" [{tr('proc_initial', lang)}]" if name == initial else \
+            (f" [{tr('proc_final', lang)}]" if state.final else "")
+        out.append(("final" if state.final else "state", f"{mark} {state.title.get(lang)}  ({name}){tag}"))
+        for timer in state.timers:
+            what = tr("proc_fire", lang, trigger=timer.fire) if timer.fire else \
+                tr("proc_remind", lang, who=sep(lang).join(
+                    [roles.get(r, r) for r in timer.remind or []] + list(timer.remind_people or [])))
+            line = tr("proc_timers", lang, after=timer.after, what=what) if timer.after else \
+                tr("proc_timer_at", lang, at=(f"{timer.each}[].{timer.at}" if timer.each else timer.at), what=what)
+            out.append(("timer", f"  ⏱ {line}"))
+        moves = wf.transitions_from(name)
+        for i, t in enumerate(moves):
+            branch = "└─" if i == len(moves) - 1 else "├─"
+            by = tr("proc_by", lang, roles=sep(lang).join(roles.get(r, r) for r in t.roles)) if t.roles else ""
+            guards = tr("proc_guards", lang, guards=", ".join(g.name for g in t.guards)) if t.guards else ""
+            extra = "  ".join(x for x in (by, guards) if x)
+            out.append(("transition", f"  {branch} {t.title.get(lang)} ─▶ {st(t.dest)}"
+                        + (f"   {extra}" if extra else "")))
+    return out

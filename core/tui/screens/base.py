@@ -1,0 +1,69 @@
+"""What every yishi screen shares: the app's engine and language, localized bindings, reloads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on
+from textual import events
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from yishi.engine.engine import Engine
+    from yishi.tui.app import YishiApp
+
+
+class YishiScreen(Screen[Any]):
+    """A screen that loads from the engine once it is open and relabels itself on a language switch."""
+
+    @property
+    def yishi(self) -> YishiApp:
+        return cast("YishiApp", self.app)
+
+    @property
+    def engine(self) -> Engine | None:
+        return self.yishi.engine
+
+    @property
+    def lang(self) -> str:
+        return self.yishi.lang
+
+    def tr(self, key: str, **values: Any) -> str:
+        return self.yishi.tr(key, **values)
+
+    stale = True  # read from the engine when next shown
+
+    def on_mount(self) -> None:
+        self.yishi.localize(self)
+        self.watch(self.app, "lang", self._lang_changed, init=False)
+        self.relabel()
+
+    def _lang_changed(self, _lang: str) -> None:
+        self.relabel()
+        self.refresh_if_shown()
+
+    def refresh_if_shown(self) -> None:
+        """Reload now if this screen is on top, else when it is shown again."""
+        self.stale = True
+        if self.engine is not None and self.is_current:
+            self.stale = False
+            self.reload()
+
+    @on(events.ScreenResume)
+    def _resumed(self) -> None:
+        if self.stale and self.engine is not None:
+            self.stale = False
+            self.reload()
+
+    def on_yishi_app_engine_ready(self) -> None:
+        self.refresh_if_shown()
+
+    def on_yishi_app_timers_fired(self) -> None:
+        self.refresh_if_shown()
+
+    # ------------------------------------------------------------ for subclasses
+    def relabel(self) -> None:
+        """Put the fixed texts (headings, tab labels, placeholders) in the current language."""
+
+    def reload(self) -> None:
+        """Read what the screen shows from the engine again."""

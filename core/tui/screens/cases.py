@@ -1,0 +1,208 @@
+"""The home screen: counters, tabs (mine, overdue, open, closed), search, and one page of cases."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
+
+from yishi.tui.data import TABS, fit
+from yishi.tui.screens.base import YishiScreen
+
+if TYPE_CHECKING:
+    from yishi.tui.data import CasesPage, Counters
+
+
+class CasesScreen(YishiScreen):
+    """Cases, most urgent first, one page at a time (only the page is read from the database)."""
+
+    BINDINGS = [
+        Binding("slash", "search", "search", id="search"),
+        Binding("n", "new_case", "new case", id="new_case"),
+        Binding("f5", "refresh", "refresh", id="refresh"),
+        Binding("right_square_bracket", "page(1)", "next page", id="next_page"),
+        Binding("left_square_bracket", "page(-1)", "prev page", id="prev_page"),
+        Binding("1", "tab('mine')", "mine", id="tab_mine", show=False),
+        Binding("2", "tab('overdue')", "overdue", id="tab_overdue", show=False),
+        Binding("3", "tab('open')", "open", id="tab_open", show=False),
+        Binding("4", "tab('closed')", "closed", id="tab_closed", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="cases-screen")
+        self.tab_name = "mine"
+        self.search_text = ""
+        self.page_offset = 0
+        self.page: CasesPage | None = None
+        self.counters: Counters | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="议")
+        yield Static(id="counters")
+        with Horizontal(id="filters"):
+            yield Tabs(*[Tab(tab, id=f"tab-{tab}") for tab in TABS], id="tabs")
+            yield Input(id="search", compact=True)
+        table: DataTable[Text] = DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(id="pager")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#cases", DataTable).focus()
+
+    # ------------------------------------------------------------ texts
+    def relabel(self) -> None:
+        tabs = self.query_one("#tabs", Tabs)
+        for i, tab in enumerate(TABS, 1):
+            tabs.query_one(f"#tab-{tab}", Tab).label = f"{i} {self.tr('tab.' + tab)}"
+        self.query_one("#search", Input).placeholder = self.tr("search_placeholder")
+        if self.engine is None:
+            self.query_one("#counters", Static).update(self.tr("opening"))
+        self._columns()
+
+    def _widths(self) -> dict[str, int]:
+        """Column widths (in cells) that fill the screen; the subject takes what is left."""
+        width = max(60, self.size.width or 80)
+        zh = self.lang == "zh"
+        cols = {"id": 6, "procedure": 12 if width < 96 else 16, "step": 12 if width < 96 else 18,
+                "tier": 4 if zh else 3, "who": 10 if width < 96 else 14, "due": 10 if zh else 14}
+        cols["subject"] = max(10, width - sum(cols.values()) - 2 * 7 - 3)
+        return cols
+
+    def _columns(self) -> None:
+        table = self.query_one("#cases", DataTable)
+        table.clear(columns=True)
+        widths = self._widths()
+        for key in ("id", "subject", "procedure", "step", "tier", "who", "due"):
+            table.add_column(self.tr(f"col.{key}"), key=key, width=widths[key])
+        if self.page is not None:
+            self._fill(self.page)
+
+    def on_resize(self) -> None:
+        self._columns()
+
+    # ------------------------------------------------------------ data
+    def reload(self) -> None:
+        self.query_one("#pager", Static).update(self.tr("loading"))
+        self._load(self.tab_name, self.search_text, self.page_offset, self.lang)
+
+    @work(thread=True, exclusive=True, group="cases", name="load cases")
+    def _load(self, tab: str, search: str, offset: int, lang: str) -> None:
+        from yishi.errors import YishiError
+        from yishi.tui.data import load_cases, load_counters
+
+        app = self.yishi
+        engine = self.engine
+        assert engine is not None
+        now = app.now()
+        try:
+            page = load_cases(engine, tab, app.actor, now, lang, search=search, offset=offset,
+                              limit=app.page_size)
+            self.app.call_from_thread(self._show_page, page, tab, search, lang)
+            counters = load_counters(engine, now)
+        except YishiError as exc:
+            self.app.call_from_thread(app.show_error, exc)
+            return
+        self.app.call_from_thread(self._show_counters, counters)
+
+    def _show_page(self, page: CasesPage, tab: str, search: str, lang: str) -> None:
+        if (tab, search, lang) != (self.tab_name, self.search_text, self.lang):
+            return  # the user moved on meanwhile; a newer load is under way
+        self.page = page
+        self.page_offset = page.offset
+        self._fill(page)
+
+    def _fill(self, page: CasesPage) -> None:
+        table = self.query_one("#cases", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        widths = self._widths()
+        error = Style(color=self.app.theme_variables.get("error", "red"), bold=True)
+        muted = Style(dim=True)
+        for row in page.rows:
+            due_style = error if row.overdue else (muted if row.closed else Style())
+            table.add_row(
+                Text(row.number), Text(fit(row.subject, widths["subject"])),
+                Text(fit(row.procedure, widths["procedure"])), Text(fit(row.step, widths["step"])),
+                Text(row.tier), Text(fit(row.who, widths["who"])),
+                Text(fit(row.due, widths["due"]), style=due_style),
+                key=str(row.id))
+        if page.rows:
+            table.move_cursor(row=min(keep, len(page.rows) - 1))
+        pager = self.query_one("#pager", Static)
+        if page.total:
+            pager.update(self.tr("pager", first=page.first, last=page.last, total=f"{page.total:,}"))
+        else:
+            pager.update(self.tr("pager_empty"))
+
+    def _show_counters(self, c: Counters) -> None:
+        self.counters = c
+        parts = [self.tr("counter.open", n=f"{c.open:,}"),
+                 f"[$error]{self.tr('counter.overdue', n=f'{c.overdue:,}')}[/]",
+                 self.tr("counter.month", n=f"{c.resolved_month:,}")]
+        if c.community:
+            parts.append(self.tr("counter.community", share=c.share(), within=c.community[0],
+                                 total=c.community[1]))
+        else:
+            parts.append(self.tr("counter.community_none"))
+        counters = self.query_one("#counters", Static)
+        counters.update("  ·  ".join(parts))
+        counters.tooltip = self.tr("counter.community_help")
+
+    # ------------------------------------------------------------ events
+    @on(Tabs.TabActivated, "#tabs")
+    def _tab_chosen(self, event: Tabs.TabActivated) -> None:
+        tab = (event.tab.id or "tab-mine").removeprefix("tab-")
+        if tab != self.tab_name:
+            self.tab_name = tab
+            self.page_offset = 0
+            if self.engine is not None:
+                self.reload()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search_text = event.value
+        self.page_offset = 0
+        if self.engine is not None:
+            self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#cases", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#cases")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.yishi.open_case(int(event.row_key.value))
+
+    # ------------------------------------------------------------ actions
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#tabs", Tabs).active = f"tab-{tab}"
+
+    def action_page(self, step: int) -> None:
+        if self.page is None or self.engine is None:
+            return
+        offset = self.page_offset + step * self.yishi.page_size
+        if 0 <= offset < self.page.total:
+            self.page_offset = offset
+            self.reload()
+
+    def action_refresh(self) -> None:
+        if self.engine is not None:
+            self.reload()
+
+    def action_new_case(self) -> None:
+        from yishi.tui.screens.new_case import NewCaseScreen
+
+        if self.engine is not None:
+            self.yishi.push_page(NewCaseScreen())

@@ -1,0 +1,184 @@
+"""A step's form: one typed input per field, required marks, and the engine's messages inline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
+
+from yishi.tui.i18n import tr
+from yishi.tui.widgets.items import ItemsField
+
+if TYPE_CHECKING:
+    from yishi.tui.data import FieldView
+
+PLACEHOLDERS = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH:MM"}
+RESTRICT = {"date": r"[0-9\-]*", "datetime": r"[0-9\-T: ]*"}
+
+
+class FormView(Vertical):
+    """Inputs for ``fields``, filled with ``values``; ``values()`` returns what is typed now.
+
+    Posts ``FormView.Changed`` on every edit, so the screen can keep the typed input safe.
+    """
+
+    class Changed(Message):
+        """A field's typed value changed."""
+
+        def __init__(self, form: FormView, name: str, value: Any) -> None:
+            super().__init__()
+            self.form = form
+            self.name = name
+            self.value = value
+
+        @property
+        def control(self) -> FormView:
+            return self.form
+
+    def __init__(self, fields: Iterable[FieldView], values: Mapping[str, Any], lang: str, *,
+                 blink: bool = True, id: str | None = None, disabled: bool = False) -> None:  # noqa: A002
+        super().__init__(id=id, classes="form", disabled=disabled)
+        self.fields = tuple(fields)
+        self.initial = dict(values)
+        self.lang = lang
+        self.blink = blink
+        self._loading = True
+
+    def compose(self) -> ComposeResult:
+        for f in self.fields:
+            with Vertical(classes="field", id=f"field-{f.name}"):
+                label = Text(f.label)
+                if f.required:
+                    label.append(" *", style="bold red")
+                yield Label(label, classes="field-label")
+                yield self._input(f, self.initial.get(f.name, f.value))
+                if f.help:
+                    yield Static(Text(f.help), classes="field-help")
+                yield Static("", classes="field-error", id=f"error-{f.name}")
+
+    def _input(self, f: FieldView, value: Any) -> Widget:
+        wid = f"input-{f.name}"
+        if f.readonly:
+            return Static(Text(f.shown), id=wid, classes="readonly")
+        if f.type == "longtext":
+            area = TextArea(_text(value), id=wid, soft_wrap=True, tab_behavior="focus",
+                            show_line_numbers=False, compact=True, classes="longtext")
+            area.cursor_blink = self.blink
+            return area
+        if f.type in ("choice", "boolean"):
+            options = list(f.choices) if f.type == "choice" else \
+                [(tr("yes", self.lang), "true"), (tr("no", self.lang), "false")]
+            current = _text(value).lower() if f.type == "boolean" else _text(value)
+            if f.type == "boolean" and isinstance(value, bool):
+                current = "true" if value else "false"
+            select: Select[str] = Select(options, prompt=tr("choose", self.lang), allow_blank=True,
+                                         value=current if current in {v for _, v in options} else Select.BLANK,
+                                         id=wid, compact=True)
+            return select
+        if f.type == "multichoice":
+            chosen = set(value or []) if isinstance(value, list) else set()
+            return SelectionList[str](*[(label, v, v in chosen) for label, v in f.choices], id=wid,
+                                      compact=True, classes="multichoice")
+        if f.type == "list":
+            return ItemsField(f, list(value) if isinstance(value, list) else [], self.lang,
+                              blink=self.blink, id=wid)
+        kind = "integer" if f.type == "integer" else "number" if f.type == "number" else "text"
+        box = Input(_text(value), type=kind, id=wid, compact=True,
+                    placeholder=PLACEHOLDERS.get(f.type, ""), restrict=RESTRICT.get(f.type),
+                    valid_empty=True)
+        box.cursor_blink = self.blink
+        return box
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._ready)
+
+    def _ready(self) -> None:
+        self._loading = False
+
+    # ------------------------------------------------------------ reading and writing
+    def values(self) -> dict[str, Any]:
+        """The typed value of every field (not the read-only ones): text for inputs, lists for
+        multichoice and items."""
+        return {f.name: self._value_of(f) for f in self.fields if not f.readonly}
+
+    def _value_of(self, f: FieldView) -> Any:
+        widget = self.query_one(f"#input-{f.name}")
+        if isinstance(widget, TextArea):
+            return widget.text
+        if isinstance(widget, Select):
+            value = widget.value
+            return "" if value is Select.BLANK or value is None else str(value)
+        if isinstance(widget, SelectionList):
+            return list(cast("SelectionList[str]", widget).selected)
+        if isinstance(widget, ItemsField):
+            return list(widget.items)
+        return cast(Input, widget).value
+
+    def set_errors(self, errors: Mapping[str, str]) -> None:
+        """Show the engine's message under each field named in ``errors``; clear the others."""
+        for f in self.fields:
+            self._show_error(f.name, errors.get(f.name, ""))
+        first = next((f.name for f in self.fields if f.name in errors), None)
+        if first is not None:
+            self.query_one(f"#input-{first}").focus()
+
+    def _show_error(self, name: str, message: str) -> None:
+        box = self.query_one(f"#error-{name}", Static)
+        box.update(Text(message))
+        box.set_class(bool(message), "shown")
+        self.query_one(f"#field-{name}").set_class(bool(message), "invalid")
+
+    def field_of(self, widget: Widget) -> FieldView | None:
+        name = (widget.id or "").removeprefix("input-")
+        return next((f for f in self.fields if f.name == name), None)
+
+    # ------------------------------------------------------------ events
+    def _changed(self, widget: Widget | None) -> None:
+        if self._loading or widget is None:
+            return
+        f = self.field_of(widget)
+        if f is not None:
+            self.post_message(self.Changed(self, f.name, self._value_of(f)))
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(ItemsField.Changed)
+    def _any_change(self, event: Message) -> None:
+        control = getattr(event, "control", None)
+        if isinstance(event, TextArea.Changed):
+            control = event.text_area
+        if isinstance(control, ItemsField) and control is not self:
+            event.stop()
+        elif isinstance(event, (Input.Changed, TextArea.Changed, Select.Changed, SelectionList.SelectedChanged)):
+            event.stop()
+        self._changed(control)
+
+    @on(Input.Blurred)
+    def _left(self, event: Input.Blurred) -> None:
+        from yishi.tui.data import check_field
+
+        f = self.field_of(event.input)
+        if f is not None:
+            self._show_error(f.name, check_field(f.spec, event.value, self.lang))
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.screen.focus_next()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
