@@ -14,7 +14,7 @@ from yishi.cli.output import console, emit_json, t, table, title
 from yishi.definition import Catalog, Loaded, Workflow, check_text, workflow_schema
 from yishi.errors import Problem
 
-app = typer.Typer(help="Workflow definitions: list, show, validate, schema. 流程定义。",
+app = typer.Typer(help="Workflow definitions: list, show, validate, graph, schema. 流程定义。",
                   no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -102,6 +102,20 @@ def validate(
             out.print(t("wf_problems", lang, n=total))
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def graph(ctx: typer.Context, workflow_id: Annotated[str, typer.Argument(metavar="ID")],
+          fmt: Annotated[str, typer.Option("--format", help="mermaid (stateDiagram-v2) or dot.")] = "mermaid",
+          lang: Annotated[str | None, typer.Option("--lang", help="Titles in zh or en (default: yishi --lang).")]
+          = None) -> None:
+    """The workflow as a diagram: Mermaid or Graphviz DOT text. Opens no database."""
+    from yishi.graph import FORMATS, render
+
+    s = session(ctx)
+    if fmt not in FORMATS or (lang is not None and lang not in ("zh", "en")):
+        raise typer.BadParameter(f"--format is one of {', '.join(FORMATS)}; --lang is zh or en")
+    sys.stdout.write(render(s.library().get(workflow_id).workflow, fmt, lang or s.lang))
 
 
 @app.command()
