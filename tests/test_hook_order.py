@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from yishi.delivery import deliver_pending
 from yishi.engine import Actor
 from yishi.hookspecs import hookimpl
@@ -117,3 +119,21 @@ def test_trace_switch_prints_every_hook_call_and_result(tmp_path: Path) -> None:
     quiet = subprocess.run([sys.executable, "-m", "yishi.cli", "tick"], capture_output=True, text=True,
                            env={**env, "YISHI_TRACE_PLUGINS": "0"}, encoding="utf-8", timeout=120)
     assert "[yishi plugins]" not in quiet.stderr
+
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
+
+
+def _guide_blocks() -> list[str]:
+    import re
+
+    return re.findall(r"^```python\n(.*?)^```", GUIDE.read_text(encoding="utf-8"), flags=re.S | re.M)
+
+
+@pytest.mark.parametrize("index", range(len(_guide_blocks())))
+def test_the_plugin_guide_examples_run(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("YISHI_CONFIG", str(tmp_path / "none.toml"))
+    code = _guide_blocks()[index]
+    exec(compile(code, f"{GUIDE}:block{index}", "exec", dont_inherit=True),  # noqa: S102 - our own docs
+         {"__name__": f"guide_{index}"})
