@@ -41,6 +41,13 @@ class Tx(ABC):
     def update_case(self, case: Case, *, expected_rev: int) -> bool:
         """Write ``case`` if its row still has ``expected_rev``; False when it changed meanwhile."""
 
+    def update_step(self, case: Case, *, expected_rev: int, data_changed: bool) -> bool:
+        """Write what a step changed (the data only if ``data_changed``); like ``update_case``.
+
+        Stores may narrow the write; this default writes the whole row.
+        """
+        return self.update_case(case, expected_rev=expected_rev)
+
     @abstractmethod
     def cases(self, filt: CaseFilter) -> list[Case]:
         """Cases matching ``filt``, most urgent first (earliest due, then newest)."""

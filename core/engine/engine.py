@@ -316,7 +316,7 @@ class Engine:
                     workflow_sha256=loaded.sha256, state=initial, subject=subject or wf.title.zh,
                     data={initial: clean} if clean else {}, opened_at=now, state_entered_at=now,
                     updated_at=now, opened_by=actor.name,
-                    act_roles=tuple(self._actors_of(wf, initial)))
+                    act_roles=compiled.actors(initial))
         if loaded.sha256 not in self._stored:
             tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
                               text=loaded.text, file=loaded.file, at=now)
@@ -333,7 +333,7 @@ class Engine:
                              source=None, dest=initial, data=event_data, verdicts=())
         tx.add_timers([replace(t, case_id=case.id) for t in timers])
         notes = self._notify(tx, compiled, case, event, "start", [
-            {"kind": "start", "recipients": {"roles": self._actors_of(wf, initial), "people": []}}])
+            {"kind": "start", "recipients": {"roles": list(compiled.actors(initial)), "people": []}}])
         tx.update_case(case, expected_rev=case.rev)
         return case, event, notes
 
@@ -549,14 +549,15 @@ class Engine:
                                                         now, linked_from=case, link_kind=spawn["kind"])
             started.append(FireResult(case=new, event=new_event, notifications=new_notes))
         recorded = {k: v for k, v in clean.items() if k in state_fields}
-        if recorded or actx.updates:
+        data_changed = bool(recorded or actx.updates)
+        if data_changed:
             case.data = {**case.data, source: {**case.data.get(source, {}), **recorded, **actx.updates}}
         before = case.rev
         case.state = dest
         case.state_entered_at = now
         case.updated_at = now
         case.rev += 1
-        case.act_roles = () if wf.states[dest].final else tuple(self._actors_of(wf, dest))
+        case.act_roles = () if wf.states[dest].final else compiled.actors(dest)
         if wf.states[dest].final:
             case.closed_at = now
         if case.due_at is not None:  # no deadline means no pending timer to cancel
@@ -572,10 +573,10 @@ class Engine:
             event_data["_started"] = [{"case": r.case.id, "workflow": r.case.workflow_id} for r in started]
         event = self._append(tx, case, now=now, kind=kind, actor=actor, trigger=trigger,
                              source=source, dest=dest, data=event_data, verdicts=tuple(verdicts))
-        if not tx.update_case(case, expected_rev=before):
+        if not tx.update_step(case, expected_rev=before, data_changed=data_changed):
             raise _conflict(case.id)
         tx.add_timers(timers)
-        wanted = [{"kind": "step", "recipients": {"roles": self._actors_of(wf, dest), "people": []}}]
+        wanted = [{"kind": "step", "recipients": {"roles": list(compiled.actors(dest)), "people": []}}]
         wanted += actx.notifications
         notes = self._notify(tx, compiled, case, event, kind, wanted)
         return FireResult(case=case, event=event, notifications=notes, started=started)
@@ -689,32 +690,24 @@ class Engine:
         tx.add_timers(timers)
         case.due_at = min((t.due_at for t in timers), default=None)
 
-    @staticmethod
-    def _actors_of(wf: Workflow, state: str) -> list[str]:
-        roles: list[str] = []
-        for t in wf.transitions_from(state):
-            roles.extend(r for r in t.roles if r not in roles)
-        return roles
-
     def _notify(self, tx: Tx, compiled: Compiled, case: Case, event: Event, kind: str,
                 wanted: list[dict[str, Any]]) -> list[Notification]:
         channels = list(self.registry.notifiers)
         if not channels:
             return []
         wf = compiled.workflow
-        base = {"workflow": wf.id, "workflow_title": wf.title.model_dump(), "case_id": case.id,
-                "subject": case.subject, "event_seq": event.seq, "event_kind": event.kind,
-                "trigger": event.trigger, "actor": event.actor, "at": event.at.isoformat(),
-                "source": event.source, "dest": event.dest,
-                "state_title": wf.states[case.state].title.model_dump(),
-                "trigger_title": next((t.title.model_dump() for t in wf.transitions_from(event.source or "")
-                                       if t.trigger == event.trigger), None)}
+        base = {"workflow": wf.id, "workflow_title": compiled.title("workflow", wf.id),
+                "case_id": case.id, "subject": case.subject, "event_seq": event.seq,
+                "event_kind": event.kind, "trigger": event.trigger, "actor": event.actor,
+                "at": event.at.isoformat(), "source": event.source, "dest": event.dest,
+                "state_title": compiled.title("state", case.state),
+                "trigger_title": compiled.title("trigger", event.trigger, event.source)}
         notes = []
         for item in wanted:
             if not (item["recipients"].get("roles") or item["recipients"].get("people")):
                 continue
             payload = {**base, **{k: v for k, v in item.items() if k not in ("kind", "recipients")},
-                       "role_titles": {r: wf.roles[r].title.model_dump()
+                       "role_titles": {r: compiled.title("role", r)
                                        for r in item["recipients"].get("roles", []) if r in wf.roles}}
             for channel in channels:
                 accepts = getattr(self.registry.notifiers[channel], "accepts", None)

@@ -52,6 +52,40 @@ class Compiled:
                 before=[partial(self._chosen, index)],
             )
 
+        self._actors: dict[str, tuple[str, ...]] = {}
+        self._titles: dict[str, dict[str, str]] = {}
+
+    def actors(self, state: str) -> tuple[str, ...]:
+        """The roles that may take a step from ``state``, in definition order (cached)."""
+        found = self._actors.get(state)
+        if found is None:
+            roles: list[str] = []
+            for t in self.workflow.transitions_from(state):
+                roles.extend(r for r in t.roles if r not in roles)
+            found = self._actors[state] = tuple(roles)
+        return found
+
+    def title(self, kind: str, name: str | None, source: str | None = None) -> dict[str, str] | None:
+        """``{"zh": …, "en": …}`` of a state, role, trigger (from ``source``) or the workflow,
+        built once; callers must not change the dict."""
+        key = f"{kind}:{name}:{source}"
+        found = self._titles.get(key)
+        if found is None:
+            wf = self.workflow
+            text = None
+            if kind == "workflow":
+                text = wf.title
+            elif kind == "state" and name in wf.states:
+                text = wf.states[name].title
+            elif kind == "role" and name in wf.roles:
+                text = wf.roles[name].title
+            elif kind == "trigger":
+                text = next((t.title for t in wf.transitions_from(source or "") if t.trigger == name), None)
+            if text is None:
+                return None
+            found = self._titles[key] = text.model_dump()
+        return found
+
     def _check(self, index: int, event_data: Any) -> bool:
         decision: Decision = event_data.kwargs["decision"]
         verdicts = decision.evaluate(self.workflow.transitions[index])

@@ -43,8 +43,10 @@ def ensure_schema(store: SqlStore) -> None:
         from alembic import command
 
         with store.engine.connect() as conn:
-            conn = conn.execution_options(yishi_write=True)
             with conn.begin():
+                if store.dialect == "sqlite":
+                    from yishi.plugins.sqlstore.store import sqlite_begin
+                    sqlite_begin(conn, "IMMEDIATE")
                 if store.dialect == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(7415736)"))  # one migrator at a time
                 command.upgrade(alembic_config(store, conn), "head")

@@ -39,6 +39,14 @@ _INSERT_CASE = insert(cases_t).values({n: bindparam(n) for n in _CASE_COLUMNS}).
 _UPDATE_CASE = (update(cases_t)
                 .where(cases_t.c.id == bindparam("b_case_id"), cases_t.c.rev == bindparam("b_expected_rev"))
                 .values({n: bindparam(n) for n in _CASE_COLUMNS}))
+_STEP_COLUMNS = ("state", "state_entered_at", "updated_at", "closed_at", "due_at", "act_roles", "rev",
+                 "last_seq", "last_hash")
+_UPDATE_STEP = (update(cases_t)
+                .where(cases_t.c.id == bindparam("b_case_id"), cases_t.c.rev == bindparam("b_expected_rev"))
+                .values({n: bindparam(n) for n in _STEP_COLUMNS}))
+_UPDATE_STEP_DATA = (update(cases_t)
+                     .where(cases_t.c.id == bindparam("b_case_id"), cases_t.c.rev == bindparam("b_expected_rev"))
+                     .values({n: bindparam(n) for n in (*_STEP_COLUMNS, "data")}))
 _EVENT_COLUMNS = [c.name for c in events_t.columns if c.name != "id"]
 _INSERT_EVENT = insert(events_t).values({n: bindparam(n) for n in _EVENT_COLUMNS})
 _TIMER_KEYS = ("case_id", "state", "idx", "due_at", "kind", "target", "detail", "status", "result")
@@ -86,6 +94,39 @@ class _Prepared:
             cursor.close()
 
 
+class _PreparedRow:
+    """A one-row SELECT compiled once and run on the raw DBAPI cursor; each column goes
+    through SQLAlchemy's own result processor (UTC datetimes, JSON), as a Core execute would."""
+
+    def __init__(self, stmt: Any, dialect: Any) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        self.order = list(compiled.positiontup or []) if compiled.positional else None
+        cols = list(stmt.selected_columns)
+        self.names = [c.name for c in cols]
+        self.procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols]
+        self.dbapi = dialect.dbapi
+
+    def first(self, conn: Connection, values: dict[str, Any]) -> Any:
+        params: Any = [values[n] for n in self.order] if self.order is not None else values
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            raw = cursor.fetchone()
+        except self.dbapi.OperationalError as exc:
+            raise OperationalError(self.sql, params, exc) from exc
+        finally:
+            cursor.close()
+        if raw is None:
+            return None
+        return _Row({n: (p(v) if p is not None else v) for n, p, v in zip(self.names, self.procs, raw)})
+
+
+class _Row(dict):
+    __getattr__ = dict.__getitem__
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -118,7 +159,9 @@ class SqlStore(Store):
         self.prepared = {name: _Prepared(stmt, dialect) for name, stmt in (
             ("update_case", _UPDATE_CASE), ("insert_event", _INSERT_EVENT),
             ("cancel_timers", _CANCEL_TIMERS), ("insert_timer", _INSERT_TIMER),
-            ("insert_outbox", _INSERT_OUTBOX))}
+            ("insert_outbox", _INSERT_OUTBOX), ("update_step", _UPDATE_STEP),
+            ("update_step_data", _UPDATE_STEP_DATA))}
+        self.get_case = _PreparedRow(_GET_CASE if self.dialect == "sqlite" else _GET_CASE_LOCKED, dialect)
         if migrate:
             from yishi.plugins.sqlstore.migrate import ensure_schema
             ensure_schema(self)
@@ -140,9 +183,10 @@ class SqlStore(Store):
     def write(self) -> Iterator[Tx]:
         try:
             with self.engine.connect() as conn:
-                conn = conn.execution_options(yishi_write=True)
                 with conn.begin():
-                    yield SqlTx(conn, self.dialect, self.prepared)
+                    if self.dialect == "sqlite":
+                        sqlite_begin(conn, "IMMEDIATE")
+                    yield SqlTx(conn, self.dialect, self.prepared, self.get_case)
         except IntegrityError as exc:
             raise ConflictError(
                 "the case changed meanwhile (another step was recorded first); nothing was saved — reload and try again",
@@ -158,7 +202,9 @@ class SqlStore(Store):
         try:
             with self.engine.connect() as conn:
                 with conn.begin():
-                    yield SqlTx(conn, self.dialect, self.prepared)
+                    if self.dialect == "sqlite":
+                        sqlite_begin(conn, "DEFERRED")
+                    yield SqlTx(conn, self.dialect, self.prepared, self.get_case)
         except OperationalError as exc:
             raise _operational(exc, self.safe_url) from exc
 
@@ -187,18 +233,24 @@ def _sqlite_setup(engine: Any) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # A write takes the write lock up front, so two writers queue instead of failing
-        # on a stale snapshot; reads stay deferred and never block.
-        mode = "IMMEDIATE" if conn.get_execution_options().get("yishi_write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+
+def sqlite_begin(conn: Connection, mode: str) -> None:
+    """BEGIN on the driver: IMMEDIATE for writes (writers queue instead of failing on a stale
+    snapshot), DEFERRED for reads. Issued here rather than from a "begin" event listener, whose
+    mere presence makes SQLAlchemy dispatch events around every statement."""
+    dbapi_conn = conn.connection.driver_connection
+    try:
+        dbapi_conn.execute(f"BEGIN {mode}")
+    except conn.dialect.dbapi.OperationalError as exc:
+        raise OperationalError(f"BEGIN {mode}", (), exc) from exc
 
 
 class SqlTx(Tx):
     """The SQL unit of work: Core statements on one connection inside one transaction."""
 
-    def __init__(self, conn: Connection, dialect: str, prepared: dict[str, _Prepared]) -> None:
+    def __init__(self, conn: Connection, dialect: str, prepared: dict[str, _Prepared],
+                 get_case: _PreparedRow | None = None) -> None:
+        self._get_case = get_case
         self.conn = conn
         self.dialect = dialect
         self.prepared = prepared
@@ -222,6 +274,9 @@ class SqlTx(Tx):
 
     # ---- cases
     def get_case(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        if for_update and self._get_case is not None:  # the hot path: fire, record
+            row = self._get_case.first(self.conn, {"case_id": case_id})
+            return _case(row) if row else None
         stmt = _GET_CASE_LOCKED if for_update and self.dialect != "sqlite" else _GET_CASE
         row = self.conn.execute(stmt, {"case_id": case_id}).first()
         return _case(row) if row else None
@@ -230,6 +285,16 @@ class SqlTx(Tx):
         values = _case_values(case)
         values.pop("id")
         return self.conn.execute(_INSERT_CASE, values).scalar_one()
+
+    def update_step(self, case: Case, *, expected_rev: int, data_changed: bool) -> bool:
+        values = {"state": case.state, "state_entered_at": case.state_entered_at,
+                  "updated_at": case.updated_at, "closed_at": case.closed_at, "due_at": case.due_at,
+                  "act_roles": f",{','.join(case.act_roles)}," if case.act_roles else "", "rev": case.rev,
+                  "last_seq": case.last_seq, "last_hash": case.last_hash,
+                  "b_case_id": case.id, "b_expected_rev": expected_rev}
+        if data_changed:
+            values["data"] = case.data
+        return self.prepared["update_step_data" if data_changed else "update_step"].execute(self.conn, values) == 1
 
     def update_case(self, case: Case, *, expected_rev: int) -> bool:
         values = _case_values(case)
