@@ -62,29 +62,39 @@ class Worker:
 
     def run_once(self) -> int:
         """One pass: fire every due timer, then deliver every due notification. Returns how many
-        items it handled. Stops early, between items, once ``stop()`` was called."""
-        done = 0
+        items it handled. Stops early, between items, once ``stop()`` was called. A timer that
+        cannot be fired (the database went away, a case changed meanwhile) ends the timer part of
+        the pass, not the delivery part, and is tried again on the next pass."""
         self.totals.passes += 1
+        return self._phase(self._tick_one) + self._phase(self._deliver_one)
+
+    def _phase(self, step: Callable[[], int]) -> int:
+        done = 0
         try:
             while not self.stopping:
-                ticked = self.engine.tick(limit=1)  # one timer, in its own transaction
-                if not ticked:
+                handled = step()
+                if not handled:
                     break
-                for result in ticked:
-                    self.totals.count(self.totals.timers, result.outcome)
-                    self.report(result)
-                done += len(ticked)
-            while not self.stopping:
-                attempt = deliver_one(self.engine, channels=self.channels)
-                if attempt is None:
-                    break
-                self.totals.count(self.totals.deliveries, attempt.outcome)
-                self.report(attempt)
-                done += 1
-        except YishiError as exc:  # the database went away, or a case changed meanwhile: next pass
+                done += handled
+        except YishiError as exc:
             self.totals.errors.append(exc.message)
             self.report(exc)
         return done
+
+    def _tick_one(self) -> int:
+        ticked = self.engine.tick(limit=1)  # one timer, in its own transaction
+        for result in ticked:
+            self.totals.count(self.totals.timers, result.outcome)
+            self.report(result)
+        return len(ticked)
+
+    def _deliver_one(self) -> int:
+        attempt = deliver_one(self.engine, channels=self.channels)
+        if attempt is None:
+            return 0
+        self.totals.count(self.totals.deliveries, attempt.outcome)
+        self.report(attempt)
+        return 1
 
     def run(self, *, once: bool = False) -> Totals:
         """Pass after pass, sleeping ``interval`` seconds when a pass found nothing to do, until

@@ -178,3 +178,24 @@ def test_two_workers_on_postgresql_fire_and_send_each_exactly_once(pg_url: str, 
                 proc.kill()
                 proc.communicate()
         engine.close()
+
+
+def test_a_timer_that_cannot_fire_does_not_stop_delivery(sqlite_url: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from yishi.errors import StorageError
+
+    start = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+    seed(sqlite_url, tmp_path, 1, start)
+    engine = Engine.open(sqlite_url, clock=FixedClock(start + timedelta(days=1)))
+
+    def down(*_args: Any, **_kwargs: Any) -> Any:
+        raise StorageError("the database is unavailable")
+
+    monkeypatch.setattr(engine, "tick", down)
+    seen: list[Any] = []
+    try:
+        totals = Worker(engine, report=seen.append).run(once=True)
+    finally:
+        engine.close()
+    assert totals.errors == ["the database is unavailable"]
+    assert totals.deliveries == {"delivered": 1}  # the start notice still went out
