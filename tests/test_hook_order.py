@@ -73,8 +73,11 @@ class Recorder:
         self.calls.append(f"yishi_event_committed {event.seq}:{what}→{event.dest} ({len(notifications)} notes)")
 
 
-def test_every_hook_call_of_one_full_case_in_order(tmp_path: Path, sim_clock: SimClock) -> None:
+def test_every_hook_call_of_one_full_case_in_order(tmp_path: Path, sim_clock: SimClock,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from yishi.engine import Engine
+
+    monkeypatch.setenv("YISHI_CONFIG", str(tmp_path / "none.toml"))  # the console channel only
 
     (tmp_path / "little.yaml").write_text(LITTLE, encoding="utf-8")
     recorder = Recorder()

@@ -61,7 +61,9 @@ def seed(url: str, tmp_path: Path, cases: int, start: datetime) -> None:
         engine.close()
 
 
-def test_a_worker_catches_up_firing_overdue_timers_in_due_order(sqlite_url: str, tmp_path: Path) -> None:
+def test_a_worker_catches_up_firing_overdue_timers_in_due_order(sqlite_url: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YISHI_CONFIG", str(tmp_path / "none.toml"))  # the console channel only
     start = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
     seed(sqlite_url, tmp_path, 5, start)
     # the worker was down for a month
@@ -184,6 +186,7 @@ def test_a_timer_that_cannot_fire_does_not_stop_delivery(sqlite_url: str, tmp_pa
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from yishi.errors import StorageError
 
+    monkeypatch.setenv("YISHI_CONFIG", str(tmp_path / "none.toml"))  # the console channel only
     start = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
     seed(sqlite_url, tmp_path, 1, start)
     engine = Engine.open(sqlite_url, clock=FixedClock(start + timedelta(days=1)))
