@@ -27,6 +27,12 @@ T0 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
 FAST = {"retry_after": "30s", "retry_max": "10m", "max_attempts": 4, "timeout": 2}
 
 
+@pytest.fixture(autouse=True)
+def _no_personal_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the channels a test sets up: a developer's own config file is not read."""
+    monkeypatch.setenv("YISHI_CONFIG", str(tmp_path / "no-config.toml"))
+
+
 def hook_engine(url: str, clock: FixedClock, **settings: Any) -> Engine:
     """An engine on ``url`` with a webhook channel ``hook`` (beside the built-in console)."""
     hook = WebhookNotifier({"url": settings.pop("hook_url"), **FAST, **settings}, name="hook")

@@ -39,6 +39,12 @@ PHONE, IDNO = "13812345678", "11010119900307123X"
 SUBJECT = f"修路（联系人电话 {PHONE}，身份证 {IDNO}）"
 
 
+@pytest.fixture(autouse=True)
+def _no_personal_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the channels a test sets up: a developer's own config file is not read."""
+    monkeypatch.setenv("YISHI_CONFIG", str(tmp_path / "no-config.toml"))
+
+
 # ---------------------------------------------------------------- a real HTTP receiver
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every request. ``replies`` is a queue of
