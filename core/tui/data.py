@@ -466,10 +466,11 @@ def _deadline_view(engine: Engine, wf: Workflow, timer: Any, now: datetime, lang
 
 
 def _recorded(case: Case, spec: FormField) -> Any:
-    """The value the current step recorded; for a read-only field (set by the procedure, maybe
-    while leaving an earlier step) the latest value recorded anywhere in the case."""
+    """The value the current step recorded. A read-only field (set by the procedure, maybe while
+    leaving an earlier step) and a list carried forward (the action items a meeting agreed, now
+    followed up) show the latest value recorded anywhere in the case, as the rules read them."""
     here = case.data.get(case.state, {})
-    if spec.name in here or not spec.readonly:
+    if spec.name in here or not (spec.readonly or spec.type == "list"):
         return here.get(spec.name)
     found = [v[spec.name] for v in case.data.values() if isinstance(v, dict) and spec.name in v]
     return found[-1] if found else None
@@ -559,6 +560,15 @@ def check_field(spec: FormField, raw: Any, lang: str) -> str:
         zh, en = errors[spec.name]
         return zh if lang.startswith("zh") else en
     return ""
+
+
+def missing_required(fields: Iterable[FieldView], typed: Mapping[str, Any]) -> list[FieldView]:
+    """The required fields with nothing typed (the engine's rule, asked before a case is started)."""
+    from yishi.engine.forms import missing_required as missing
+
+    fields = list(fields)
+    names = {f.name for f in missing([f.spec for f in fields], {k: v for k, v in typed.items() if v != ""})}
+    return [f for f in fields if f.name in names]
 
 
 def _no_params(value: Any) -> Any:

@@ -136,7 +136,6 @@ class CaseScreen(YishiScreen):
     def _show_form(self, view: CaseView) -> None:
         app = self.yishi
         box = self.query_one("#form-box", Vertical)
-        box.remove_children()
         title = self.query_one("#form-title", Static)
         kept = [s for (cid, s), d in app.drafts.items() if cid == self.case_id and s != view.state
                 and not s.startswith("@") and d]
@@ -145,18 +144,25 @@ class CaseScreen(YishiScreen):
         note.display = bool(kept)
         can_act = bool(view.actions)
         self.query_one("#form-buttons").display = bool(view.form) and can_act
+        form: FormView | None = None
         if not view.is_open:
             title.update(Text(self.tr("no_actions_closed")))
-            return
-        if not view.form:
+        elif not view.form:
             title.update(Text(self.tr("form_none")))
-            return
-        title.update(Text.assemble((self.tr("form_title", step=view.state_title), "bold"), "  ",
-                                   (self.tr("required_note"), "dim")))
-        values = {f.name: f.value for f in view.form}
-        values.update(app.drafts.get((self.case_id, view.state), {}))
-        box.mount(FormView(view.form, values, self.lang, blink=app.cursor_blink, id="form",
-                           disabled=not can_act))
+        else:
+            title.update(Text.assemble((self.tr("form_title", step=view.state_title), "bold"), "  ",
+                                       (self.tr("required_note"), "dim")))
+            values = {f.name: f.value for f in view.form}
+            values.update(app.drafts.get((self.case_id, view.state), {}))
+            form = FormView(view.form, values, self.lang, blink=app.cursor_blink, id="form",
+                            disabled=not can_act)
+
+        async def replace() -> None:
+            await box.remove_children()
+            if form is not None:
+                await box.mount(form)
+
+        self.run_worker(replace(), exclusive=True, group="form", name="form")
 
     def _state_hint(self) -> str:
         return self.view.state if self.view is not None else ""
@@ -234,6 +240,8 @@ class CaseScreen(YishiScreen):
                                     id=str(link.case_id)))
         if not view.links:
             links.add_option(Option(Text(self.tr("links_none"), style="dim"), id="-", disabled=True))
+        else:
+            links.highlighted = 0
 
     # ------------------------------------------------------------ typed input
     @on(FormView.Changed, "#form")

@@ -84,11 +84,16 @@ class NewCaseScreen(YishiScreen):
         self.query_one("#new-description", Static).update(
             Text.assemble((p.title, "bold"), "\n", (p.description, ""), "\n"))
         box = self.query_one("#new-form-box", Vertical)
-        box.remove_children()
         values = self.yishi.drafts.get(("new", p.id), {})
-        box.mount(FormView(p.start_form, values, self.lang, blink=self.yishi.cursor_blink, id="new-form",
-                           disabled=not p.may_start))
+        form = FormView(p.start_form, values, self.lang, blink=self.yishi.cursor_blink, id="new-form",
+                        disabled=not p.may_start)
         self.query_one("#start", Button).disabled = not p.may_start
+
+        async def replace() -> None:
+            await box.remove_children()
+            await box.mount(form)
+
+        self.run_worker(replace(), exclusive=True, group="form", name="form")
 
     @on(FormView.Changed, "#new-form")
     def _typed(self, event: FormView.Changed) -> None:
@@ -109,7 +114,7 @@ class NewCaseScreen(YishiScreen):
     async def start(self) -> None:
         """``Engine.start`` with the typed first form; then open the new case."""
         from yishi.errors import FormError, RefusedError
-        from yishi.tui.data import form_errors, submission
+        from yishi.tui.data import form_errors, missing_required, submission
         from yishi.tui.screens.message import MessageDialog
 
         p, app = self.chosen, self.yishi
@@ -117,7 +122,13 @@ class NewCaseScreen(YishiScreen):
         if p is None or not forms or self.engine is None:
             return
         form = forms.first(FormView)
-        data: dict[str, Any] = submission(p.start_form, form.values())
+        typed = form.values()
+        missing = missing_required(p.start_form, typed)
+        if missing:
+            form.set_errors({f.name: "必填" if self.lang == "zh" else "required" for f in missing})
+            self.notify(self.tr("form_has_errors"), severity="warning", timeout=4)
+            return
+        data: dict[str, Any] = submission(p.start_form, typed)
         try:
             case = self.engine.start(p.id, app.actor, data)
         except FormError as exc:

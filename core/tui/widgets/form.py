@@ -79,7 +79,7 @@ class FormView(Vertical):
             if f.type == "boolean" and isinstance(value, bool):
                 current = "true" if value else "false"
             select: Select[str] = Select(options, prompt=tr("choose", self.lang), allow_blank=True,
-                                         value=current if current in {v for _, v in options} else Select.BLANK,
+                                         value=current if current in {v for _, v in options} else Select.NULL,
                                          id=wid, compact=True)
             return select
         if f.type == "multichoice":
@@ -114,7 +114,7 @@ class FormView(Vertical):
             return widget.text
         if isinstance(widget, Select):
             value = widget.value
-            return "" if value is Select.BLANK or value is None else str(value)
+            return "" if value is Select.NULL or value is None else str(value)
         if isinstance(widget, SelectionList):
             return list(cast("SelectionList[str]", widget).selected)
         if isinstance(widget, ItemsField):
