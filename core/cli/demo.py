@@ -40,7 +40,7 @@ def demo(ctx: typer.Context,
         exists = keep
     engine = Engine.open(url) if exists else build_demo(url)
     try:
-        if no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if no_tui or not interactive():
             out = console()
             out.print(t("demo_ready", s.lang, url=url), soft_wrap=True)
             views.print_case_list(engine, engine.cases(), engine.count(), s.lang)
@@ -52,3 +52,8 @@ def demo(ctx: typer.Context,
         run(engine, settings["actor"], settings["lang"], keys=settings["keys"])
     finally:
         engine.close()
+
+
+def interactive() -> bool:
+    """Whether a person is at a terminal (else the TUI cannot run: print instead)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
