@@ -18,6 +18,14 @@ PG_BASE = os.environ.get("YISHI_TEST_PG", "")
 FOUR = "four_discussions_two_disclosures"
 
 
+@pytest.fixture(autouse=True)
+def _no_personal_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's own config file (name, roles, notifiers, database)."""
+    empty = tmp_path_factory.mktemp("config") / "config.toml"
+    monkeypatch.setenv("YISHI_CONFIG", str(empty))
+    monkeypatch.delenv("YISHI_DB", raising=False)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'yishi.db'}"

@@ -491,6 +491,9 @@ class Engine:
         return case
 
     def _compiled(self, case: Case) -> Compiled:
+        cached = self.library.cached(case.workflow_sha256)
+        if cached is not None:
+            return cached
         loaded = self.library.by_hash(case.workflow_sha256)
         if loaded is not None:
             return self.library.compiled(loaded)

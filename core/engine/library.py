@@ -140,6 +140,10 @@ class Library:
             found = self._compiled[loaded.sha256] = Compiled(loaded, params)
         return found
 
+    def cached(self, sha256: str) -> Compiled | None:
+        """The Compiled for a definition hash, if built already (files or stored text)."""
+        return self._compiled.get(sha256)
+
     def compiled_from_text(self, sha256: str, text: str, file: str) -> Compiled:
         """Compile a definition stored in the database (a pinned older version)."""
         found = self._compiled.get(sha256)
