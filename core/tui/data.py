@@ -111,10 +111,17 @@ def role_titles(engine: Engine, lang: str) -> dict[str, str]:
 
 
 def who_line(actor: Actor, titles: Mapping[str, str], lang: str) -> str:
-    """"马书记 · 党组织书记、两委成员" for the header."""
+    """"马书记 · 召集人、人民调解委员会、社区党组织书记" for the header (role titles without
+    their parenthesised notes, so the line fits)."""
     name = actor.name or tr("nobody", lang)
-    roles = sep(lang).join(titles.get(r, r) for r in sorted(actor.roles)) or tr("no_roles", lang)
+    roles = sep(lang).join(_short(titles.get(r, r)) for r in sorted(actor.roles)) or tr("no_roles", lang)
     return f"{name} · {roles}"
+
+
+def _short(title: str) -> str:
+    import re
+
+    return re.sub(r"\s*[（(][^）)]*[）)]", "", title).strip() or title
 
 
 def month_start(now: datetime, tz: Any) -> datetime:

@@ -97,7 +97,6 @@ class CaseScreen(YishiScreen):
             return
         self.view = view
         self.actions = view.actions
-        self.sub_title = view.head
         self._show_top(view)
         self._show_actions(view)
         self._show_timeline(view)

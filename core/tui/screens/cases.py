@@ -70,9 +70,8 @@ class CasesScreen(YishiScreen):
     def _widths(self) -> dict[str, int]:
         """Column widths (in cells) that fill the screen; the subject takes what is left."""
         width = max(60, self.size.width or 80)
-        zh = self.lang == "zh"
         cols = {"id": 6, "procedure": 12 if width < 96 else 16, "step": 12 if width < 96 else 18,
-                "tier": 4 if zh else 3, "who": 10 if width < 96 else 14, "due": 10 if zh else 14}
+                "tier": 4, "who": 10 if width < 96 else 14, "due": 10 if self.lang == "zh" else 14}
         cols["subject"] = max(10, width - sum(cols.values()) - 2 * 7 - 3)
         return cols
 

@@ -46,7 +46,6 @@ class NewCaseScreen(YishiScreen):
         yield Footer()
 
     def relabel(self) -> None:
-        self.sub_title = self.tr("new_title")
         self.query_one("#new-choose", Static).update(Text(self.tr("new_choose"), style="bold"))
         self.query_one("#start", Button).label = f"{self.tr('new_start')} (ctrl+s)"
 

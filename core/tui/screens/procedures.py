@@ -37,7 +37,6 @@ class ProceduresScreen(YishiScreen):
         yield Footer()
 
     def relabel(self) -> None:
-        self.sub_title = self.tr("proc_title")
         self.query_one("#proc-heading", Static).update(Text(self.tr("proc_title"), style="bold"))
 
     def reload(self) -> None:

@@ -1,0 +1,104 @@
+"""Snapshots of every screen at 100×32 in Chinese and English (pytest-textual-snapshot).
+
+The clock is injected (fixed), the demo database is the same every time, cursors do not blink.
+Update after a deliberate change of layout: ``pytest tests/test_tui_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import OptionList
+
+from test_tui_app import case_id, demo_template, demo_url, engine, make_app, settle  # noqa: F401 - fixtures
+from yishi.engine import Engine
+
+SIZE = (100, 32)
+LANGS = ["zh", "en"]
+Compare = Callable[..., bool]
+
+
+def _then(*steps: Callable[[Pilot[None]], Awaitable[None]]) -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def run(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        for step in steps:
+            await step(pilot)
+            await settle(pilot)
+    return run
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cases_screen(snap_compare: Compare, engine: Engine, lang: str) -> None:
+    assert snap_compare(make_app(engine, lang), terminal_size=SIZE, run_before=_then())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cases_screen_overdue(snap_compare: Compare, engine: Engine, lang: str) -> None:
+    async def overdue(pilot: Pilot[None]) -> None:
+        await pilot.press("2")
+
+    assert snap_compare(make_app(engine, lang), terminal_size=SIZE, run_before=_then(overdue))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_case_screen(snap_compare: Compare, engine: Engine, lang: str) -> None:
+    target = case_id(engine, "修缮三组村道")
+
+    async def open_it(pilot: Pilot[None]) -> None:
+        pilot.app.open_case(target)  # type: ignore[attr-defined]
+
+    assert snap_compare(make_app(engine, lang), terminal_size=SIZE, run_before=_then(open_it))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_case_screen_timeline(snap_compare: Compare, engine: Engine, lang: str) -> None:
+    target = case_id(engine, "闲置厂房出租给幼儿园举办者")
+
+    async def open_it(pilot: Pilot[None]) -> None:
+        pilot.app.open_case(target)  # type: ignore[attr-defined]
+
+    async def timeline(pilot: Pilot[None]) -> None:
+        await pilot.press("f7")
+
+    assert snap_compare(make_app(engine, lang), terminal_size=SIZE, run_before=_then(open_it, timeline))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_new_case_screen(snap_compare: Compare, engine: Engine, lang: str) -> None:
+    async def new(pilot: Pilot[None]) -> None:
+        await pilot.press("n")
+
+    assert snap_compare(make_app(engine, lang), terminal_size=SIZE, run_before=_then(new))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_procedures_screen(snap_compare: Compare, engine: Engine, lang: str) -> None:
+    async def procedures(pilot: Pilot[None]) -> None:
+        await pilot.press("f3")
+
+    async def four(pilot: Pilot[None]) -> None:
+        menu = pilot.app.screen.query_one("#proc-list", OptionList)
+        menu.highlighted = next(i for i in range(menu.option_count)
+                                if menu.get_option_at_index(i).id == "four_discussions_two_disclosures")
+
+    assert snap_compare(make_app(engine, lang), terminal_size=SIZE, run_before=_then(procedures, four))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_refused_dialog(snap_compare: Compare, engine: Engine, lang: str) -> None:
+    target = case_id(engine, "修缮三组村道")
+
+    async def open_it(pilot: Pilot[None]) -> None:
+        pilot.app.open_case(target)  # type: ignore[attr-defined]
+
+    async def refuse(pilot: Pilot[None]) -> None:
+        actions = pilot.app.screen.query_one("#actions", OptionList)
+        actions.focus()
+        actions.highlighted = next(i for i in range(actions.option_count)
+                                   if actions.get_option_at_index(i).id == "pass_resolution")
+        await pilot.press("enter")
+
+    assert snap_compare(make_app(engine, lang), terminal_size=SIZE, run_before=_then(open_it, refuse))
+
