@@ -136,6 +136,7 @@ class YishiApp(App[None]):
         self._set_titles()
         if self.tick_seconds > 0:
             self.set_interval(self.tick_seconds, self.tick, name="tick")
+            self.tick()  # timers that fell due while nothing ran fire now
         for screen in self.screen_stack:
             screen.post_message(self.EngineReady())
         if self.on_ready is not None:

@@ -194,7 +194,7 @@ def case_tier(case: Case) -> int | None:
 def case_row(engine: Engine, case: Case, now: datetime, lang: str) -> CaseRow:
     wf = engine.definition_of(case)
     state = wf.states.get(case.state)
-    who = sep(lang).join(wf.roles[r].title.get(lang) if r in wf.roles else r for r in case.act_roles)
+    who = sep(lang).join(_short(wf.roles[r].title.get(lang)) if r in wf.roles else r for r in case.act_roles)
     if not case.is_open:
         due, overdue = tr("closed_on", lang, at=local(case.closed_at, engine.tz)[:10]), False
     elif case.due_at is not None:

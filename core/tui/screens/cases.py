@@ -70,8 +70,10 @@ class CasesScreen(YishiScreen):
     def _widths(self) -> dict[str, int]:
         """Column widths (in cells) that fill the screen; the subject takes what is left."""
         width = max(60, self.size.width or 80)
-        cols = {"id": 6, "procedure": 12 if width < 96 else 16, "step": 12 if width < 96 else 18,
-                "tier": 4, "who": 10 if width < 96 else 14, "due": 10 if self.lang == "zh" else 14}
+        wide = width >= 96
+        cols = {"id": 6, "procedure": 12 if wide else 10, "step": 16 if wide else 12, "tier": 4,
+                "who": 12 if wide else 8, "due": (10 if self.lang == "zh" else 15) if wide else
+                (9 if self.lang == "zh" else 12)}
         cols["subject"] = max(10, width - sum(cols.values()) - 2 * 7 - 3)
         return cols
 
