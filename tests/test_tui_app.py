@@ -401,7 +401,7 @@ async def test_switching_language(engine: Engine) -> None:
         table = app.screen.query_one("#cases", DataTable)
         assert [str(c.label) for c in table.columns.values()][:2] == ["no.", "subject"]
         descriptions = {b.binding.id: b.binding.description for b in app.screen.active_bindings.values()}
-        assert descriptions["lang"] == "中文" and descriptions["new_case"] == "new case"
+        assert descriptions["lang"] == "中文" and descriptions["new_case"] == "new"
         assert "community Party secretary" in app.title
         await pilot.press("f2")
         await settle(pilot)
@@ -483,3 +483,36 @@ async def test_who_acts_is_shown_and_a_stranger_gets_no_steps(engine: Engine) ->
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.actions == ()
         assert app.screen.query_one("#actions", OptionList).get_option_at_index(0).disabled
+
+
+@pilot
+async def test_quitting_with_unsaved_input_asks_first(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app) as pilot:
+        await open_case(pilot, app, engine, "修缮三组村道")
+        await type_into(pilot, app, "minutes", "未达到法定人数")
+        await pilot.press("escape")  # back to the list: the typed input is kept
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CasesScreen) and app.is_running
+        await open_case(pilot, app, engine, "修缮三组村道")
+        assert app.screen.query_one("#input-minutes", TextArea).text == "未达到法定人数"
+
+
+@pilot
+async def test_procedures_screen_lists_problems_in_workflow_files(tmp_path: Path) -> None:
+    from yishi.testing import workflow_files
+
+    broken = Path(__file__).parent / "data" / "invalid" / "dead_end.yaml"
+    with Engine.open(f"sqlite:///{tmp_path / 'p.db'}", plugins=[workflow_files(broken)],
+                     clock=FixedClock(NOW)) as engine:
+        app = make_app(engine, lang="en")
+        async with running(app) as pilot:
+            await pilot.press("f3")
+            await settle(pilot)
+            problems = text_of(app, "#proc-problems")
+            assert "problems in workflow files" in problems and "dead_end.yaml:" in problems

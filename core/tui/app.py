@@ -175,6 +175,26 @@ class YishiApp(App[None]):
             screen.post_message(self.TimersFired(count))
 
     # ------------------------------------------------------------ actions
+    def unsaved(self) -> int:
+        """How many forms hold typed input that is not saved yet."""
+        return sum(1 for values in self.drafts.values()
+                   if any(v not in ("", None, []) for v in values.values()))
+
+    async def action_quit(self) -> None:
+        """Quit; first ask when typed input would be lost."""
+        from yishi.tui.screens.confirm import ConfirmDialog
+
+        if not self.unsaved():
+            self.exit()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(self.tr("dlg.quit_title"), self.tr("dlg.quit_body", n=self.unsaved()),
+                                       self.lang), answered)
+
     def action_toggle_lang(self) -> None:
         self.lang = "en" if self.lang == "zh" else "zh"
 

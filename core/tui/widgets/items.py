@@ -67,7 +67,7 @@ class ItemsField(Vertical):
         if not self.items:
             table.add_row(Text(""), Text(tr("items_none", self.lang)),
                           *[Text("") for _ in self.spec.items[1:]])
-        table.styles.height = min(8, max(len(self.items), 1) + 1)
+        table.styles.height = min(10, max(len(self.items), 1) + 2)  # header, rows, a scroll bar
 
     # ------------------------------------------------------------ editing
     def action_add(self) -> None:
