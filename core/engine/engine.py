@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from yishi.clock import Clock, SystemClock, as_utc
 from yishi.definition.loader import Loaded
 from yishi.definition.models import Transition, Workflow
-from yishi.durations import parse_duration
-from yishi.engine.chain import GENESIS, event_hash, recompute
+from yishi.engine.chain import GENESIS, event_hash
 from yishi.engine.forms import coerce_form, missing_required
 from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
+from yishi.engine.timers import plan_timers
+from yishi.engine.verify import Broken, VerifyReport, verify_chains  # noqa: F401 - Broken re-exported
 from yishi.engine.types import (
     SYSTEM, Actor, Available, Case, CaseFilter, Event, FireResult, Link, Notification, TimerRow,
     Verdict,
@@ -53,31 +54,6 @@ class TickResult:
     event: Event | None = None
     reason: str = ""  # English; reason_zh in Chinese
     reason_zh: str = ""
-
-
-class Broken(NamedTuple):
-    """The first broken link of one case's chain: where, and what is wrong (zh, en)."""
-
-    case_id: int
-    seq: int
-    what: str  # English
-    what_zh: str = ""
-
-    def reason(self, lang: str = "en") -> str:
-        return self.what_zh if lang.startswith("zh") and self.what_zh else self.what
-
-
-@dataclass
-class VerifyReport:
-    """The result of recomputing every case's hash chain."""
-
-    cases: int = 0
-    events: int = 0
-    broken: list[Broken] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.broken
 
 
 class Engine:
@@ -447,41 +423,9 @@ class Engine:
     # ------------------------------------------------------------ integrity
     def verify(self, case_id: int | None = None) -> VerifyReport:
         """Recompute the hash chain of every case (or one); report the first broken link of each."""
-        report = VerifyReport()
         with self.store.read() as tx:
-            cases = {c.id: c for c in ([self._get(tx, case_id)] if case_id is not None
-                                        else tx.cases(CaseFilter()))}
-            expect: dict[int, tuple[int, str]] = {}
-            bad: set[int] = set()
-            for event in tx.events(case_id):
-                report.events += 1
-                if event.case_id in bad:
-                    continue
-                seq, prev = expect.get(event.case_id, (0, GENESIS))
-                problem: tuple[str, str] | None = None
-                if event.seq != seq + 1:
-                    problem = (f"第 {seq + 1} 条记录缺失（见到的是第 {event.seq} 条）",
-                               f"event {seq + 1} is missing (found {event.seq})")
-                elif event.prev_hash != prev:
-                    problem = ("其前序哈希与上一条记录不符", "its prev_hash does not match the previous event's hash")
-                elif recompute(event) != event.hash:
-                    problem = ("内容与哈希不符（写入后被改动）",
-                               "its content does not match its hash (changed after it was written)")
-                if problem:
-                    report.broken.append(Broken(event.case_id, event.seq, problem[1], problem[0]))
-                    bad.add(event.case_id)
-                expect[event.case_id] = (event.seq, event.hash)
-            for cid, case in cases.items():
-                report.cases += 1
-                if cid in bad:
-                    continue
-                seq, last = expect.get(cid, (0, GENESIS))
-                if (case.last_seq, case.last_hash) != (seq, last if seq else ""):
-                    report.broken.append(Broken(
-                        cid, case.last_seq,
-                        f"the case says its last event is {case.last_seq}, the record ends at {seq}",
-                        f"案件记载最后一条记录为第 {case.last_seq} 条，实际记录止于第 {seq} 条"))
-        return report
+            cases = [self._get(tx, case_id)] if case_id is not None else tx.cases(CaseFilter())
+            return verify_chains(cases, tx.events(case_id))
 
     # ------------------------------------------------------------ internals
     def _get(self, tx: Tx, case_id: int, *, for_update: bool = False) -> Case:
@@ -633,51 +577,7 @@ class Engine:
         return event
 
     def _timers_for(self, compiled: Compiled, case: Case, now: datetime) -> list[TimerRow]:
-        """The timers of the case's current state, computed from its data as it is now."""
-        out = []
-        ctx = RuleContext(workflow=compiled.workflow, case=case, submitted={}, actor=SYSTEM,
-                          now=now, params=compiled.params)
-        for index, spec in enumerate(compiled.workflow.states[case.state].timers):
-            if spec.when is not None:
-                guard = self.registry.guards[spec.when.name]
-                args = guard.args.model_validate(spec.when.args) if guard.args else spec.when.args
-                if not guard.func(ctx, args).ok:
-                    continue
-            kind = "fire" if spec.fire else "remind"
-            target = spec.fire or ",".join(spec.remind or [])
-            if spec.after is not None:
-                after = spec.after
-                delay = compiled.params[after[1:]] if after.startswith("$") else parse_duration(after)
-                moments = [(case.state_entered_at + delay, None, ctx.field)]
-            elif spec.each is not None:
-                items = ctx.field(spec.each) or []
-                moments = [(self._due(item.get(spec.at)), k, item.get) for k, item in enumerate(items)
-                           if isinstance(item, dict)]
-            else:
-                moments = [(self._due(ctx.field(spec.at or "")), None, ctx.field)]
-            for due, item, lookup in moments:
-                if due is None:
-                    continue
-                people = [str(p) for n in spec.remind_people or [] if (p := lookup(n))]
-                detail: dict[str, Any] = {"people": people} if people else {}
-                if item is not None:
-                    detail["item"] = item
-                out.append(TimerRow(id=0, case_id=case.id, state=case.state, index=index, due_at=due,
-                                    kind=kind, target=target, detail=detail))
-        return out
-
-    def _due(self, value: Any) -> datetime | None:
-        """A date field means the end of that day in local time; a datetime field, that moment."""
-        if not value:
-            return None
-        text = str(value)
-        try:
-            if "T" in text:
-                return as_utc(datetime.fromisoformat(text))
-            day = date.fromisoformat(text) + timedelta(days=1)
-        except ValueError:
-            return None
-        return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(timezone.utc)
+        return plan_timers(compiled, case, now, guards=self.registry.guards, tz=self.tz)
 
     def _replan(self, tx: Tx, compiled: Compiled, case: Case, now: datetime) -> None:
         """After the current state's data changed: re-derive its data-driven timers."""
