@@ -364,3 +364,18 @@ def test_same_trigger_branches_on_guards(tmp_path, sqlite_url: str) -> None:  # 
         assert not close.enabled and [v.rule for v in close.refusals] == ["equals", "equals"]
         with pytest.raises(RefusedError, match="needs tier to be 3"):
             engine.fire(b.id, "close", clerk)
+
+
+def test_config_file_overrides_params_and_database(tmp_path, monkeypatch, secretary: Actor) -> None:  # noqa: ANN001
+    db = tmp_path / "configured.db"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'db = "sqlite:///{db}"\ntz = "Asia/Urumqi"\n'
+                   '[params.four_discussions_two_disclosures]\nnotice_period = "5d"\n', encoding="utf-8")
+    monkeypatch.setenv("YISHI_CONFIG", str(cfg))
+    with freeze_time(T0) as frozen, Engine.open_configured() as engine:
+        assert str(engine.tz) == "Asia/Urumqi" and db.exists()
+        case_id = _to_representatives(engine, secretary)
+        result = engine.fire(case_id, "pass_resolution", secretary, representatives(14, 8))
+        assert result.case.due_at == T0 + timedelta(days=5)  # the deployment's 5-day notice
+        frozen.tick(timedelta(days=5))
+        engine.fire(case_id, "start_implementation", secretary, {"notice_place": "公开栏"})

@@ -30,7 +30,7 @@ class Session:
         Raises ``StorageError`` or ``PluginError`` when it cannot be opened.
         """
         if self._engine is None:
-            self._engine = Engine.open(self.db)
+            self._engine = Engine.open_configured(self.db)
             ctx.find_root().call_on_close(self._close)
         return self._engine
 

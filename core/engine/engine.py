@@ -92,6 +92,21 @@ class Engine:
                                message_zh=f"没有存储插件支持 {url!r}")
         return cls(store, pm, clock=clock, params=params, tz=tz)
 
+    @classmethod
+    def open_configured(cls, url: str | None = None, **kwargs: Any) -> Engine:
+        """``open`` with the deployment's settings from the config file: its ``db`` (when ``url``
+        and ``$YISHI_DB`` are not given), ``[params]`` overrides and ``tz``. The CLI, the TUI
+        and the worker open engines this way.
+
+        Raises ``ConfigError`` for a broken config file, and what ``open`` raises.
+        """
+        from yishi.config import load_config
+
+        cfg = load_config()
+        kwargs.setdefault("params", cfg.params or None)
+        kwargs.setdefault("tz", cfg.tz)
+        return cls.open(url or os.environ.get("YISHI_DB") or cfg.db, **kwargs)
+
     def close(self) -> None:
         self.store.close()
 
