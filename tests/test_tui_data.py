@@ -166,6 +166,16 @@ def test_case_view_stepper_form_actions_timeline(demo: Engine) -> None:
     assert demo.case(case_id).rev == view.rev
 
 
+def test_the_stepper_follows_the_forward_path(demo: Engine) -> None:
+    door = data.load_case(demo, _id(demo, "单元门禁损坏"), DEMO_ACTOR, NOW, "zh")
+    assert [s.title for s in door.steps if s.status == "ahead"] == ["核查结案", "群众评价", "办结"]
+    leak = data.load_case(demo, _id(demo, "楼上漏水"), DEMO_ACTOR, NOW, "zh")
+    assert [s.title for s in leak.steps if s.status == "ahead"] == ["达成调解协议", "履行跟进", "回访", "结案归档"]
+    parking = data.load_case(demo, _id(demo, "单元门前乱停车"), DEMO_ACTOR, NOW, "zh")
+    assert [s.status for s in parking.steps] == ["done"] * len(parking.steps)
+    assert [s.title for s in parking.steps][:4] == ["受理登记", "网格员处置", "网格长处置", "社区书记接诊室"]
+
+
 def test_only_the_actors_own_steps_are_offered(demo: Engine) -> None:
     case_id = _id(demo, "修缮三组村道")
     grid = Actor.of("王小燕", "grid_member")

@@ -372,16 +372,16 @@ def field_view(spec: FormField, lang: str, value: Any = None, tz: Any = None) ->
 
 def main_path(wf: Workflow, state: str, seen: Iterable[str]) -> list[str]:
     """The states ahead of ``state`` along the procedure's main path: each step takes the first
-    transition (in the file's order) to a state not yet passed, preferring non-final states."""
+    transition (in the file's order) to a state not yet passed, preferring the steps that need
+    the current form filled in (going forward) over those that do not (reject, send back)."""
     passed = set(seen) | {state}
     path: list[str] = []
     current = state
     while not wf.states[current].final:
-        dests = [t.dest for t in wf.transitions_from(current) if t.dest not in passed]
-        if not dests:
+        moves = [t for t in wf.transitions_from(current) if t.dest not in passed]
+        if not moves:
             break
-        ongoing = [d for d in dests if not wf.states[d].final]
-        current = (ongoing or dests)[0]
+        current = min(moves, key=lambda t: not t.require_form).dest  # stable: file order within
         path.append(current)
         passed.add(current)
     return path
