@@ -58,6 +58,9 @@ class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_open_due", "closed_at", "due_at"),
+        # the case lists (migration 0006): open cases by urgency, and "my actions" counts
+        Index("ix_cases_open_urgency", "closed_at", text("(due_at IS NULL)"), "due_at", text("id DESC")),
+        Index("ix_cases_open_roles", "closed_at", "act_roles"),
     )
     id: int | None = Field(default=None, primary_key=True)
     workflow_id: str = Field(index=True, max_length=100)
