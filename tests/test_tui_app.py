@@ -22,8 +22,8 @@ from yishi.engine import Actor, CaseFilter, Engine
 from yishi.tui.app import YishiApp, create_app
 from yishi.tui.screens.case import CaseScreen
 from yishi.tui.screens.cases import CasesScreen
-from yishi.tui.screens.conflict import ConflictDialog
 from yishi.tui.screens.confirm import ConfirmDialog
+from yishi.tui.screens.conflict import ConflictDialog
 from yishi.tui.screens.form_dialog import FormDialog
 from yishi.tui.screens.message import MessageDialog
 from yishi.tui.screens.new_case import NewCaseScreen

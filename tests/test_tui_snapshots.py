@@ -6,16 +6,40 @@ Update after a deliberate change of layout: ``pytest tests/test_tui_snapshots.py
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
+
+from test_tui_app import NOW, case_id, make_app, settle
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from test_tui_app import case_id, demo_template, demo_url, engine, make_app, settle  # noqa: F401 - fixtures
+from yishi.clock import FixedClock
+from yishi.demo import build_demo
 from yishi.engine import Engine
 
 SIZE = (100, 32)
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(f"sqlite:///{path}", now=NOW).close()
+    return path
+
+
+@pytest.fixture
+def engine(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh copy of the demo database for this test, its clock fixed."""
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_template, path)
+    eng = Engine.open(f"sqlite:///{path}", clock=FixedClock(NOW))
+    try:
+        yield eng
+    finally:
+        eng.close()
 LANGS = ["zh", "en"]
 Compare = Callable[..., bool]
 

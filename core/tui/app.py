@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -97,7 +97,7 @@ class YishiApp(App[None]):
 
     def localize(self, node: DOMNode) -> None:
         """Give ``node``'s bindings (those with an id) their description in the current language."""
-        bindings = node._bindings.key_to_bindings  # noqa: SLF001 - Textual has no public setter
+        bindings = node._bindings.key_to_bindings
         for key, items in bindings.items():
             bindings[key] = [replace(b, description=tr(f"key.{b.id}", self.lang))
                              if b.id and has(f"key.{b.id}") else b for b in items]
@@ -208,7 +208,7 @@ class YishiApp(App[None]):
         for screen in self.screen_stack:
             self.localize(screen)
             for node in screen.walk_children():
-                if node._bindings.key_to_bindings:  # noqa: SLF001
+                if node._bindings.key_to_bindings:
                     self.localize(node)
         self.screen.refresh_bindings()
 
@@ -252,10 +252,6 @@ class YishiApp(App[None]):
             log.exception("unexpected error in the TUI", exc_info=exc)
             self.push_screen(MessageDialog(title or self.tr("dlg.error_title"),
                                            [f"{type(exc).__name__}: {exc}"], kind="error"))
-
-    @on(EngineReady)
-    def _noop(self) -> None:
-        """The app itself has nothing to load."""
 
 
 def create_app(engine_or_url: Engine | str | None, actor: Actor | None = None, lang: str = "zh", *,

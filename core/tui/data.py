@@ -398,14 +398,14 @@ def stepper(wf: Workflow, case: Case, visited: list[str], lang: str) -> list[Ste
         path.append(case.state)
     done = path[:-1]
     ahead = main_path(wf, case.state, path) if case.is_open else []
-    title = lambda s: wf.states[s].title.get(lang) if s in wf.states else s  # noqa: E731
+    title = lambda s: wf.states[s].title.get(lang) if s in wf.states else s
     return ([StepView(title(s), "done") for s in done]
             + [StepView(title(case.state), "done" if not case.is_open else "current")]
             + [StepView(title(s), "ahead") for s in ahead])
 
 
 def _event_view(engine: Engine, wf: Workflow, ev: Any, lang: str) -> EventView:
-    st = lambda s: wf.states[s].title.get(lang) if s in wf.states else (s or "")  # noqa: E731
+    st = lambda s: wf.states[s].title.get(lang) if s in wf.states else (s or "")
     roles = {r: wf.roles[r].title.get(lang) for r in wf.roles}
     titles = {t.trigger: t.title.get(lang) for t in wf.transitions}
     data = dict(ev.data or {})
@@ -511,12 +511,13 @@ def load_case(engine: Engine, case_id: int, actor: Actor, now: datetime, lang: s
 
     Raises ``NotFoundError`` or ``StorageError``.
     """
+    from yishi.errors import YishiError
+
     case = engine.case(case_id)
     wf = engine.definition_of(case)
     state = wf.states[case.state]
     events = engine.history(case_id)
     visited = [e.dest for e in events if e.dest and e.kind in ("start", "fire", "timer")]
-    recorded = case.data.get(case.state, {})
     form = tuple(field_view(f, lang, _recorded(case, f), engine.tz) for f in state.form) if case.is_open else ()
     actions = action_views(engine, case, actor, lang, typed) if case.is_open else ()
     procedure = wf.title.get(lang)
@@ -537,7 +538,7 @@ def load_case(engine: Engine, case_id: int, actor: Actor, now: datetime, lang: s
             other = engine.case(other_id)
             other_wf = engine.definition_of(other)
             subject, proc = other.subject, other_wf.title.get(lang)
-        except Exception:  # noqa: BLE001 - a missing or unreadable linked case is shown by number only
+        except YishiError:  # a linked case that cannot be read is shown by its number only
             subject, proc = "", ""
         key = "link_to" if link.from_case == case_id else "link_from"
         links.append(LinkView(case_id=other_id, text=tr(key, lang, id=other_id, subject=subject, procedure=proc),
@@ -629,7 +630,7 @@ def procedure_lines(engine: Engine, workflow_id: str, lang: str) -> list[tuple[s
     """A workflow drawn as text: (kind, line) with kind in title, text, state, final, transition,
     timer, param, role; the screen styles each kind."""
     wf = engine.workflow(workflow_id).workflow
-    st = lambda s: wf.states[s].title.get(lang) if s in wf.states else s  # noqa: E731
+    st = lambda s: wf.states[s].title.get(lang) if s in wf.states else s
     roles = {r: wf.roles[r].title.get(lang) for r in wf.roles}
     out: list[tuple[str, str]] = [
         ("title", f"{wf.title.get(lang)}  ({wf.id}, {tr('proc_version', lang, v=wf.version)})"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 def default_keys() -> dict[str, tuple[str, str]]:
     """Every binding id with its default key and where it applies (app or a screen's name)."""
     from textual.binding import Binding
-
     from yishi.tui.app import YishiApp
     from yishi.tui.screens.case import CaseScreen
     from yishi.tui.screens.cases import CasesScreen

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import on
-from textual import events
+from textual import events, on
 from textual.screen import Screen
 
 if TYPE_CHECKING:

@@ -10,10 +10,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import (
-    Button, Footer, Header, Label, OptionList, Static, TabbedContent, TabPane,
-)
 from textual.timer import Timer
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Label,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 from textual.widgets.option_list import Option
 
 from yishi.tui.screens.base import YishiScreen

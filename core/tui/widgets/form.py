@@ -43,7 +43,7 @@ class FormView(Vertical):
             return self.form
 
     def __init__(self, fields: Iterable[FieldView], values: Mapping[str, Any], lang: str, *,
-                 blink: bool = True, id: str | None = None, disabled: bool = False) -> None:  # noqa: A002
+                 blink: bool = True, id: str | None = None, disabled: bool = False) -> None:
         super().__init__(id=id, classes="form", disabled=disabled)
         self.fields = tuple(fields)
         self.initial = dict(values)
@@ -153,13 +153,8 @@ class FormView(Vertical):
     @on(SelectionList.SelectedChanged)
     @on(ItemsField.Changed)
     def _any_change(self, event: Message) -> None:
-        control = getattr(event, "control", None)
-        if isinstance(event, TextArea.Changed):
-            control = event.text_area
-        if isinstance(control, ItemsField) and control is not self:
-            event.stop()
-        elif isinstance(event, (Input.Changed, TextArea.Changed, Select.Changed, SelectionList.SelectedChanged)):
-            event.stop()
+        event.stop()  # the form speaks for its fields: FormView.Changed
+        control = event.text_area if isinstance(event, TextArea.Changed) else getattr(event, "control", None)
         self._changed(control)
 
     @on(Input.Blurred)

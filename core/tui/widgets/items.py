@@ -37,7 +37,7 @@ class ItemsField(Vertical):
             return self.field
 
     def __init__(self, spec: FieldView, items: list[dict[str, Any]], lang: str, *, blink: bool = True,
-                 id: str | None = None) -> None:  # noqa: A002
+                 id: str | None = None) -> None:
         super().__init__(id=id, classes="items")
         self.spec = spec
         self.items: list[dict[str, Any]] = [dict(i) for i in items if isinstance(i, dict)]
