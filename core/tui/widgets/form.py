@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from rich.text import Text
 from textual import on
@@ -89,7 +89,8 @@ class FormView(Vertical):
         if f.type == "list":
             return ItemsField(f, list(value) if isinstance(value, list) else [], self.lang,
                               blink=self.blink, id=wid)
-        kind = "integer" if f.type == "integer" else "number" if f.type == "number" else "text"
+        kind: Literal["integer", "number", "text"] = \
+            "integer" if f.type == "integer" else "number" if f.type == "number" else "text"
         box = Input(_text(value), type=kind, id=wid, compact=True,
                     placeholder=PLACEHOLDERS.get(f.type, ""), restrict=RESTRICT.get(f.type),
                     valid_empty=True)
