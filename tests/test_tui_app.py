@@ -15,6 +15,7 @@ import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Select, Static, Tabs, TextArea
+from textual.worker import WorkerCancelled
 
 from yishi.clock import FixedClock
 from yishi.demo import DEMO_ACTOR, build_demo
@@ -84,9 +85,11 @@ async def settle(pilot: Pilot[None]) -> None:
     """Let workers finish and the screen catch up (not the ones waiting for a dialog's answer)."""
     for _ in range(4):
         await pilot.pause()
-        busy = [w for w in pilot.app.workers if w.group not in ("act", "start")]
-        if busy:  # an empty list would mean "all of them"
-            await pilot.app.workers.wait_for_complete(busy)
+        for worker in [w for w in pilot.app.workers if w.group not in ("act", "start")]:
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass  # a newer load of the same kind replaced it
     await pilot.pause()
 
 
@@ -516,3 +519,15 @@ async def test_procedures_screen_lists_problems_in_workflow_files(tmp_path: Path
             await settle(pilot)
             problems = text_of(app, "#proc-problems")
             assert "problems in workflow files" in problems and "dead_end.yaml:" in problems
+
+
+
+@pilot
+async def test_a_url_is_opened_after_the_first_frame(demo_url: str) -> None:
+    app = create_app(demo_url, DEMO_ACTOR, "zh", clock=FixedClock(NOW), tick_seconds=0, cursor_blink=False)
+    async with running(app) as pilot:
+        await settle(pilot)
+        assert app.engine is not None and app.url == demo_url
+        mine = app.engine.count(CaseFilter(open=True, roles=tuple(sorted(DEMO_ACTOR.roles))))
+        assert len(table_ids(app)) == mine > 0
+        assert "社区内化解 75%" in text_of(app, "#counters")

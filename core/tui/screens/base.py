@@ -55,7 +55,8 @@ class YishiScreen(Screen[Any]):
             self.reload()
 
     def on_yishi_app_engine_ready(self) -> None:
-        self.refresh_if_shown()
+        if self.stale:  # not read yet: the engine was still opening when the screen was shown
+            self.refresh_if_shown()
 
     def on_yishi_app_timers_fired(self) -> None:
         self.refresh_if_shown()
