@@ -65,7 +65,7 @@ def _root(
 
 
 def tui_settings(ctx: typer.Context, *, default_actor: Any = None) -> dict[str, Any]:
-    """Who acts, in which language, with which keys and database, for the TUI: the root options
+    """Who acts, in which language, with which keys, for the TUI: the root options
     first, then ``$YISHI_LANG``, then the config file, then the locale (and ``default_actor``).
 
     Raises ``ConfigError`` when the config file is broken.
@@ -85,19 +85,15 @@ def tui_settings(ctx: typer.Context, *, default_actor: Any = None) -> dict[str, 
         actor = Actor.of(name or os.environ.get("USER", ""), *roles)
     lang = opts.get("lang") or (detect_lang() if os.environ.get("YISHI_LANG") else None) \
         or cfg.lang or detect_lang()
-    return {"actor": actor, "lang": lang, "keys": dict(cfg.keys), "db": cfg.db}
+    return {"actor": actor, "lang": lang, "keys": dict(cfg.keys)}
 
 
 def launch_tui(ctx: typer.Context) -> None:
     """``yishi`` alone: the TUI on --db, else $YISHI_DB, else the config's db, else the default file."""
-    import os
-
     from yishi.tui import run
 
     settings = tui_settings(ctx)
-    s = ctx.find_root().obj
-    url = s.db or os.environ.get("YISHI_DB") or settings["db"]
-    run(url, settings["actor"], settings["lang"], keys=settings["keys"])
+    run(ctx.find_root().obj.db, settings["actor"], settings["lang"], keys=settings["keys"])
 
 
 def _register() -> None:

@@ -120,7 +120,7 @@ class YishiApp(App[None]):
         from yishi.errors import YishiError
 
         try:
-            engine = Engine.open(self.url, clock=self.clock)
+            engine = Engine.open_configured(self.url, clock=self.clock)  # the config's db, params, tz
             engine.workflows()  # load and validate the workflow files here, off the UI thread
         except YishiError as exc:
             self.call_from_thread(self.show_error, exc)
@@ -258,8 +258,9 @@ def create_app(engine_or_url: Engine | str | None, actor: Actor | None = None, l
                clock: Clock | None = None, keys: Mapping[str, str] | None = None,
                tick_seconds: float = 30.0, page_size: int = 50, cursor_blink: bool = True,
                on_ready: Callable[[YishiApp], None] | None = None) -> YishiApp:
-    """The yishi TUI on an engine (used as is, not closed) or a database URL (opened in a worker
-    thread after the first frame, closed on exit; None means the default database).
+    """The yishi TUI on an engine (used as is, not closed) or a database URL (opened with
+    ``Engine.open_configured`` in a worker thread after the first frame, closed on exit; None
+    means ``$YISHI_DB``, else the config file's db, else the default file).
 
     ``actor`` is who acts (name and roles); ``lang`` zh or en; ``clock`` an injected clock (also
     given to the engine, so snapshots and tests see a fixed "now"); ``keys`` maps binding ids to
