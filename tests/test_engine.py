@@ -379,3 +379,10 @@ def test_config_file_overrides_params_and_database(tmp_path, monkeypatch, secret
         assert result.case.due_at == T0 + timedelta(days=5)  # the deployment's 5-day notice
         frozen.tick(timedelta(days=5))
         engine.fire(case_id, "start_implementation", secretary, {"notice_place": "公开栏"})
+
+
+def test_event_records_the_role_that_authorised_the_step(engine: Engine) -> None:
+    many = Actor.of("马书记", "convener", "mediator", "secretary")  # sorted first: convener
+    case = engine.start(FOUR, many, PROPOSAL)
+    event = engine.fire(case.id, "submit_to_committees", many).event
+    assert (event.actor, event.role) == ("马书记", "secretary")

@@ -204,3 +204,22 @@ def test_migrations_match_the_models(any_url: str) -> None:
         assert diff == []
     finally:
         store.close()
+
+
+def test_times_stored_by_a_step_compare_exactly(any_url: str, secretary: Actor) -> None:
+    """A step's writes (the fast path) store times exactly as SQLAlchemy does, to the microsecond,
+    so filters at an exact second agree with what was written."""
+    clock = FixedClock(T0)  # 01:00:00.000000 — zero microseconds is the case that once differed
+    with Engine.open(any_url, clock=clock) as engine:
+        case = engine.start(FOUR, secretary, PROPOSAL)
+        engine.fire(case.id, "withdraw", secretary, {"reason": "重复"})
+        assert [c.id for c in engine.cases(CaseFilter(closed_since=T0))] == [case.id]
+        assert engine.cases(CaseFilter(closed_since=T0 + timedelta(microseconds=1))) == []
+        assert engine.case(case.id).closed_at == T0
+    if any_url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(any_url.removeprefix("sqlite:///"))
+        stored = {row[0] for row in conn.execute("SELECT closed_at FROM cases UNION SELECT at FROM events")}
+        conn.close()
+        assert stored == {"2026-11-01 01:00:00.000000"}

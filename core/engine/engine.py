@@ -533,7 +533,7 @@ class Engine:
             event_data["_timer"] = {"id": timer.id, "due_at": timer.due_at.isoformat()}
         if started:
             event_data["_started"] = [{"case": r.case.id, "workflow": r.case.workflow_id} for r in started]
-        event = self._append(tx, case, now=now, kind=kind, actor=actor, trigger=trigger,
+        event = self._append(tx, case, now=now, kind=kind, actor=actor, trigger=trigger, allowed=t.roles,
                              source=source, dest=dest, data=event_data, verdicts=tuple(verdicts))
         if not tx.update_step(case, expected_rev=before, data_changed=data_changed):
             raise _conflict(case.id)
@@ -576,10 +576,13 @@ class Engine:
 
     def _append(self, tx: Tx, case: Case, *, now: datetime, kind: str, actor: Actor,
                 trigger: str | None, source: str | None, dest: str | None, data: dict[str, Any],
-                verdicts: tuple[Verdict, ...]) -> Event:
+                verdicts: tuple[Verdict, ...], allowed: list[str] | None = None) -> Event:
+        """Append the case's next event. The role recorded is the one that authorised the step:
+        the first of the actor's roles among ``allowed`` (else the actor's first role)."""
         seq = case.last_seq + 1
         prev = case.last_hash or GENESIS
-        role = actor.role
+        authorising = sorted(actor.roles & set(allowed)) if allowed else []
+        role = authorising[0] if authorising else actor.role
         digest = event_hash(case_id=case.id, seq=seq, at=now, kind=kind, actor=actor.name, role=role,
                             trigger=trigger, source=source, dest=dest, data=data, verdicts=verdicts,
                             prev_hash=prev)

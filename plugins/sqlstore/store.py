@@ -73,7 +73,7 @@ class _Prepared:
         self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
                          if not bind.required}
         self.procs = {name: proc for name, bind in compiled.binds.items()
-                      if (proc := bind.type.bind_processor(dialect)) is not None}
+                      if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
         self.order = list(compiled.positiontup or []) if compiled.positional else None
         self.dbapi = dialect.dbapi
 
