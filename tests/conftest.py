@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,27 @@ def _no_personal_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     empty = tmp_path_factory.mktemp("config") / "config.toml"
     monkeypatch.setenv("YISHI_CONFIG", str(empty))
     monkeypatch.delenv("YISHI_DB", raising=False)
+
+
+DEMO_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # Friday 10:00 in Shanghai
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database, built once per test session with its clock ending at ``DEMO_NOW``."""
+    from yishi.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(f"sqlite:///{path}", now=DEMO_NOW).close()
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of the demo database for this test."""
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
@@ -18,7 +17,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Static, Tabs, 
 from textual.worker import WorkerCancelled
 
 from yishi.clock import FixedClock
-from yishi.demo import DEMO_ACTOR, build_demo
+from yishi.demo import DEMO_ACTOR
 from yishi.engine import Actor, CaseFilter, Engine
 from yishi.tui.app import YishiApp, create_app
 from yishi.tui.screens.case import CaseScreen
@@ -41,21 +40,6 @@ def pilot(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]
     def run(*args: Any, **kwargs: Any) -> None:
         asyncio.run(test(*args, **kwargs))
     return run
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo(f"sqlite:///{path}", now=NOW).close()
-    return path
-
-
-@pytest.fixture
-def demo_url(demo_template: Path, tmp_path: Path) -> str:
-    """A fresh copy of the demo database for this test."""
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture

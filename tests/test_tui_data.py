@@ -3,7 +3,6 @@ stepper, forms, and the demo database it is shown on."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,19 +18,10 @@ from yishi.tui import data
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # Friday 10:00 in Shanghai
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo(f"sqlite:///{path}", now=NOW).close()
-    return path
-
-
 @pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
+def demo(demo_url: str) -> Iterator[Engine]:
     """A fresh copy of the demo database for this test, its clock fixed at NOW."""
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    engine = Engine.open(f"sqlite:///{path}", clock=FixedClock(NOW))
+    engine = Engine.open(demo_url, clock=FixedClock(NOW))
     try:
         yield engine
     finally:

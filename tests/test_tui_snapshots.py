@@ -6,9 +6,7 @@ Update after a deliberate change of layout: ``pytest tests/test_tui_snapshots.py
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,25 +15,15 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from yishi.clock import FixedClock
-from yishi.demo import build_demo
 from yishi.engine import Engine
 
 SIZE = (100, 32)
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo(f"sqlite:///{path}", now=NOW).close()
-    return path
-
-
 @pytest.fixture
-def engine(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
+def engine(demo_url: str) -> Iterator[Engine]:
     """A fresh copy of the demo database for this test, its clock fixed."""
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    eng = Engine.open(f"sqlite:///{path}", clock=FixedClock(NOW))
+    eng = Engine.open(demo_url, clock=FixedClock(NOW))
     try:
         yield eng
     finally:
