@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from conftest import COMMITTEES, FOUR, PARTY, PROPOSAL, representatives
 from yishi.engine import SYSTEM, Actor, CaseFilter, Engine
 from yishi.errors import ConflictError, FormError, NotFoundError, RefusedError
+from yishi.testing import workflow_files
 
 T0 = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
 
@@ -166,15 +167,7 @@ def test_expected_rev_conflict_writes_nothing(engine: Engine, secretary: Actor) 
 def test_timer_fire_kind_and_refusal_recorded(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001
     (tmp_path / "wf").mkdir()
     (tmp_path / "wf" / "auto.yaml").write_text(AUTO, encoding="utf-8")
-
-    class Files:
-        @staticmethod
-        def yishi_workflow_files():  # noqa: ANN205
-            return [tmp_path / "wf"]
-
-    from yishi.hookspecs import hookimpl
-    Files.yishi_workflow_files = hookimpl(Files.yishi_workflow_files)
-    with freeze_time(T0) as frozen, Engine.open(sqlite_url, plugins=[Files]) as engine:
+    with freeze_time(T0) as frozen, Engine.open(sqlite_url, plugins=[workflow_files(tmp_path / "wf")]) as engine:
         case = engine.start("auto", Actor.of("a", "clerk"), {"topic": "夜间摩托车噪音"})
         frozen.tick(timedelta(hours=2))
         results = engine.tick()
@@ -224,24 +217,17 @@ def test_case_pinned_to_its_definition(tmp_path, sqlite_url: str) -> None:  # no
     wf = tmp_path / "wf"
     wf.mkdir()
     (wf / "auto.yaml").write_text(AUTO, encoding="utf-8")
-
-    from yishi.hookspecs import hookimpl
-
-    class Files:
-        @hookimpl
-        def yishi_workflow_files(self):  # noqa: ANN201
-            return [wf]
-
-    with Engine.open(sqlite_url, plugins=[Files()]) as engine:
+    files = workflow_files(wf)
+    with Engine.open(sqlite_url, plugins=[files]) as engine:
         case = engine.start("auto", Actor.of("a", "clerk"), {"topic": "x"})
     # the file changes (a state renamed) and even disappears: the case runs on its stored text
     (wf / "auto.yaml").write_text(AUTO.replace("escalated", "raised").replace("version: 1", "version: 2"),
                                   encoding="utf-8")
-    with Engine.open(sqlite_url, plugins=[Files()]) as engine:
+    with Engine.open(sqlite_url, plugins=[files]) as engine:
         assert engine.fire(case.id, "escalate", Actor.of("a", "clerk")).case.state == "escalated"
         assert engine.workflow("auto").workflow.version == 2
     (wf / "auto.yaml").unlink()
-    with Engine.open(sqlite_url, plugins=[Files()]) as engine:
+    with Engine.open(sqlite_url, plugins=[files]) as engine:
         assert engine.definition_of(engine.case(case.id)).version == 1
         engine.fire(case.id, "close", Actor.of("a", "clerk"), {"note": "处理完毕"})
         assert engine.case(case.id).state == "closed"
@@ -318,16 +304,8 @@ transitions:
 
 
 def _with_handover(tmp_path, url: str) -> Engine:  # noqa: ANN001
-    from yishi.hookspecs import hookimpl
-
     (tmp_path / "handover.yaml").write_text(HANDOVER, encoding="utf-8")
-
-    class Files:
-        @hookimpl
-        def yishi_workflow_files(self):  # noqa: ANN201
-            return [tmp_path / "handover.yaml"]
-
-    return Engine.open(url, plugins=[Files()])
+    return Engine.open(url, plugins=[workflow_files(tmp_path / "handover.yaml")])
 
 
 def test_a_step_can_start_a_linked_case(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001

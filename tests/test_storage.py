@@ -14,6 +14,7 @@ from yishi.clock import FixedClock
 from yishi.engine import Actor, CaseFilter, Engine
 from yishi.errors import ConflictError, RefusedError, StorageError, YishiError
 from yishi.hookspecs import hookimpl
+from yishi.testing import workflow_files
 
 T0 = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
 
@@ -163,13 +164,7 @@ def test_failure_inside_a_step_rolls_everything_back(any_url: str, tmp_path, sec
     text = loaded.text.replace("id: four_discussions_two_disclosures", "id: exploding").replace(
         "    dest: committees_discussion\n", "    dest: committees_discussion\n    actions: [explode]\n", 1)
     (tmp_path / "exploding.yaml").write_text(text, encoding="utf-8")
-
-    class Files:
-        @hookimpl
-        def yishi_workflow_files(self) -> list[Any]:
-            return [tmp_path / "exploding.yaml"]
-
-    with Engine.open(any_url, plugins=[ExplodingPlugin(), Files()]) as engine:
+    with Engine.open(any_url, plugins=[ExplodingPlugin(), workflow_files(tmp_path / "exploding.yaml")]) as engine:
         assert engine.workflow_problems == []
         case = engine.start("exploding", secretary, PROPOSAL)
         with pytest.raises(YishiError, match="archive service refused"):
