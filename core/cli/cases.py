@@ -10,7 +10,6 @@ import typer
 from yishi.cli import views
 from yishi.cli.context import actor_of, parse_sets, session
 from yishi.cli.output import console, emit_json, jsonable, t
-from yishi.engine.types import CaseFilter
 
 app = typer.Typer(help="Cases: open, list, show, history, actions, fire, record. 案件。",
                   no_args_is_help=True)
@@ -61,6 +60,8 @@ def list_(ctx: typer.Context,
     """Cases, most urgent first."""
     s = session(ctx)
     engine = s.engine(ctx)
+    from yishi.engine.types import CaseFilter
+
     filt = CaseFilter(open=True if open_ else None, overdue_at=engine.now() if overdue else None,
                       workflow_id=workflow, search=search)
     found = engine.cases(replace(filt, limit=limit))

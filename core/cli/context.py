@@ -6,14 +6,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from yishi.cli.output import t
-from yishi.engine.engine import Engine
-from yishi.engine.library import Library, open_library
-from yishi.engine.types import Actor
+
+if TYPE_CHECKING:  # the engine loads on a command's first use, not with ``import yishi.cli``
+    from yishi.engine.engine import Engine
+    from yishi.engine.library import Library
+    from yishi.engine.types import Actor
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Session:
         Raises ``StorageError`` or ``PluginError`` when it cannot be opened.
         """
         if self._engine is None:
+            from yishi.engine.engine import Engine
+
             self._engine = Engine.open_configured(self.db)
             ctx.find_root().call_on_close(self._close)
         return self._engine
@@ -38,6 +42,8 @@ class Session:
         """The installed workflows and rules, without opening the database."""
         if self._engine is not None:
             return self._engine.library
+        from yishi.engine.library import open_library
+
         return open_library()
 
     def _close(self) -> None:
@@ -85,6 +91,8 @@ def parse_sets(values: Iterable[str] | None, lang: str) -> dict[str, Any]:
 
 
 def actor_of(name: str, roles: list[str]) -> Actor:
+    from yishi.engine.types import Actor
+
     return Actor.of(name, *[r.strip() for r in roles if r.strip()])
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from yishi.cli.context import session
 from yishi.cli.output import MESSAGES, console, emit_json, jsonable, local, t, table
-from yishi.engine.types import Notification
+
+if TYPE_CHECKING:
+    from yishi.engine.types import Notification
 
 MESSAGES.update({
     "outbox_empty": {"zh": "没有符合条件的通知。", "en": "no notifications match."},

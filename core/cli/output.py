@@ -10,15 +10,16 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from yishi.definition.models import FormField, Text
 from yishi.durations import format_duration
 from yishi.errors import DefinitionError, FormError, RefusedError, YishiError
+
+if TYPE_CHECKING:  # pydantic and the definition models load only when a command needs them
+    from yishi.definition.models import FormField, Text
 
 LANGS = ("zh", "en")
 
@@ -224,7 +225,7 @@ def jsonable(value: Any) -> Any:
         return f"{value.numerator}/{value.denominator}"
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, BaseModel):
+    if hasattr(value, "model_dump") and hasattr(type(value), "model_fields"):  # a pydantic model
         return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}

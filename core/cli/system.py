@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from yishi.cli.context import parse_when, session
 from yishi.cli.output import console, emit_json, jsonable, local, t, table, title
-from yishi.engine.engine import TickResult
+
+if TYPE_CHECKING:
+    from yishi.engine.engine import TickResult
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

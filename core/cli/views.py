@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from yishi.cli.output import console, display, jsonable, local, t, table
-from yishi.definition.models import FormField, Workflow
-from yishi.engine.engine import Engine
-from yishi.engine.types import Available, Case, Event, Link
+if TYPE_CHECKING:
+    from yishi.definition.models import FormField, Workflow
+    from yishi.engine.engine import Engine
+    from yishi.engine.types import Available, Case, Event, Link
 
 
 # ---------------------------------------------------------------- JSON shapes

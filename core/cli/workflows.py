@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from yishi.cli.context import session
 from yishi.cli.output import console, emit_json, t, table, title
-from yishi.definition import Catalog, Loaded, Workflow, check_text, workflow_schema
 from yishi.errors import Problem
+
+if TYPE_CHECKING:
+    from yishi.definition import Catalog, Loaded, Workflow
 
 app = typer.Typer(help="Workflow definitions: list, show, validate, graph, schema. 流程定义。",
                   no_args_is_help=True)
@@ -68,6 +70,7 @@ def validate(
 ) -> None:
     """Check workflow files against the registered guards and actions; print every problem
     as file:line:col: message; hint. Exits 1 if any file has a problem. Opens no database."""
+    from yishi.definition import check_text
     from yishi.engine.library import catalog_of, collect_registry
     from yishi.plugin_manager import make_manager
 
@@ -121,6 +124,8 @@ def graph(ctx: typer.Context, workflow_id: Annotated[str, typer.Argument(metavar
 @app.command()
 def schema() -> None:
     """The JSON Schema of a workflow file, for editors to autocomplete. Opens no database."""
+    from yishi.definition import workflow_schema
+
     sys.stdout.write(json.dumps(workflow_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
