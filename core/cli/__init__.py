@@ -19,7 +19,14 @@ class Lang(StrEnum):
 
 
 class _Boundary(TyperGroup):
-    """The one place a ``YishiError`` is caught: it is printed in the chosen language, exit 1."""
+    """The root group: global options may stand before or after the subcommand
+    (``place_options``), and it is the one place a ``YishiError`` is caught: it is printed in
+    the chosen language, exit 1."""
+
+    def make_context(self, info_name: Any, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        from yishi.cli.argv import place_options
+
+        return super().make_context(info_name, place_options(self, args), parent, **extra)
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click)
         try:
