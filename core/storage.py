@@ -6,9 +6,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yishi.engine.types import Case, CaseFilter, Event, Link, Notification, TimerRow
+
+if TYPE_CHECKING:
+    from yishi.org.store import OrgTx
 
 
 class Tx(ABC):
@@ -160,6 +163,14 @@ class Tx(ABC):
     @abstractmethod
     def links(self, case_id: int) -> list[Link]:
         """Links from or to the case, oldest first."""
+
+    # the organisation (yishi.org)
+    def org(self) -> OrgTx:
+        """The organisation's units, people, grants and log in this transaction."""
+        from yishi.errors import StorageError
+
+        raise StorageError(f"{type(self).__name__} does not store an organisation",
+                           message_zh="此存储不支持组织机构")
 
 
 class Store(ABC):

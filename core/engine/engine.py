@@ -19,6 +19,7 @@ from yishi.engine.forms import coerce_form, missing_required
 from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
 from yishi.engine.timers import plan_timers
+from yishi.engine.authority import case_unit
 from yishi.engine.verify import Broken, VerifyReport, verify_chains  # noqa: F401 - Broken re-exported
 from yishi.engine.types import (
     SYSTEM, Actor, Available, Case, CaseFilter, Event, FireResult, Link, Notification, TimerRow,
@@ -31,6 +32,7 @@ from yishi.plugin_manager import make_manager
 from yishi.rules import ActionContext, RuleContext
 
 if TYPE_CHECKING:
+    from yishi.org import Org
     from yishi.storage import Store, Tx
 
 
@@ -118,6 +120,12 @@ class Engine:
 
     def now(self) -> datetime:
         return as_utc(self.clock.now())
+
+    @property
+    def org(self) -> Org:
+        """The organisation: units, people, grants and the administration log."""
+        from yishi.org import Org
+        return Org(self)
 
     # ------------------------------------------------------------ workflows
     def workflows(self) -> list[Loaded]:
@@ -258,11 +266,12 @@ class Engine:
     # ------------------------------------------------------------ acting
     def start(self, workflow_id: str, actor: Actor, data: Mapping[str, Any] | None = None, *,
               version: int | None = None, link_from: int | None = None,
-              link_kind: str = "handover") -> Case:
+              link_kind: str = "handover", unit: Any = None) -> Case:
         """Open a new case of ``workflow_id`` with the first step's ``data``.
 
         ``link_from`` names a case this one continues (a hand-over): the link is recorded on
-        both cases in the same transaction.
+        both cases in the same transaction. ``unit`` is the organisation unit the case belongs
+        to (a ``yishi.org.Unit``, its id or its name); a hand-over keeps its source's unit.
 
         Raises ``NotFoundError`` (no such workflow or linked case), ``RefusedError`` (the
         actor's roles may not start it) or ``FormError`` (the data does not fit the first form).
@@ -270,8 +279,9 @@ class Engine:
         now = self.now()
         with self.store.write() as tx:
             source = self._get(tx, link_from, for_update=True) if link_from is not None else None
+            unit_id = case_unit(tx, unit, source)
             case, event, notes = self._open_case(tx, workflow_id, version, actor, data or {}, now,
-                                                 linked_from=source, link_kind=link_kind)
+                                                 linked_from=source, link_kind=link_kind, unit_id=unit_id)
             extra: FireResult | None = None
             if source is not None:
                 extra = self._note_link(tx, source, case, actor, now, link_kind)
@@ -288,7 +298,7 @@ class Engine:
 
     def _open_case(self, tx: Tx, workflow_id: str, version: int | None, actor: Actor,
                    data: Mapping[str, Any], now: datetime, *, linked_from: Case | None = None,
-                   link_kind: str = "handover") -> tuple[Case, Event, list[Notification]]:
+                   link_kind: str = "handover", unit_id: int | None = None) -> tuple[Case, Event, list[Notification]]:
         loaded = self.library.get(workflow_id, version)
         compiled = self.library.compiled(loaded)
         wf = compiled.workflow
@@ -307,7 +317,8 @@ class Engine:
                     workflow_sha256=loaded.sha256, state=initial, subject=subject or wf.title.zh,
                     data={initial: clean} if clean else {}, opened_at=now, state_entered_at=now,
                     updated_at=now, opened_by=actor.name,
-                    act_roles=compiled.actors(initial))
+                    act_roles=compiled.actors(initial),
+                    unit_id=unit_id if unit_id is not None else (linked_from.unit_id if linked_from else None))
         if loaded.sha256 not in self._stored:
             tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
                               text=loaded.text, file=loaded.file, at=now)
@@ -315,6 +326,8 @@ class Engine:
         case.due_at = min((t.due_at for t in timers), default=None)
         case.id = tx.insert_case(case)
         event_data = dict(clean)
+        if case.unit_id is not None:
+            event_data["_unit"] = case.unit_id
         if linked_from is not None:
             event_data["_linked_from"] = {"case": linked_from.id, "kind": link_kind,
                                           "workflow": linked_from.workflow_id}

@@ -90,6 +90,7 @@ class Case:
     last_seq: int = 0
     last_hash: str = ""
     opened_by: str = ""
+    unit_id: int | None = None  # the organisation unit the case belongs to (yishi.org)
 
     @property
     def is_open(self) -> bool:

@@ -480,6 +480,12 @@ class SqlTx(Tx):
         return [Link(from_case=r.from_case, to_case=r.to_case, kind=r.kind, at=r.at, actor=r.actor)
                 for r in rows]
 
+    # ---- the organisation
+    def org(self) -> Any:
+        from yishi.plugins.sqlstore.org_store import SqlOrgTx
+
+        return SqlOrgTx(self.conn, self.dialect)
+
 
 def _case_values(case: Case) -> dict[str, Any]:
     return {
@@ -489,7 +495,7 @@ def _case_values(case: Case) -> dict[str, Any]:
         "state_entered_at": case.state_entered_at, "updated_at": case.updated_at,
         "closed_at": case.closed_at, "due_at": case.due_at,
         "act_roles": f",{','.join(case.act_roles)}," if case.act_roles else "", "rev": case.rev, "last_seq": case.last_seq,
-        "last_hash": case.last_hash,
+        "last_hash": case.last_hash, "unit_id": case.unit_id,
     }
 
 
@@ -500,7 +506,7 @@ def _case(row: Any) -> Case:
                 state_entered_at=row.state_entered_at, updated_at=row.updated_at,
                 closed_at=row.closed_at, due_at=row.due_at,
                 act_roles=tuple(r for r in row.act_roles.split(",") if r), rev=row.rev, last_seq=row.last_seq,
-                last_hash=row.last_hash)
+                last_hash=row.last_hash, unit_id=row.unit_id)
 
 
 def _note(r: Any) -> Notification:

@@ -79,6 +79,7 @@ class CaseRow(SQLModel, table=True):
     rev: int = 1
     last_seq: int = 0
     last_hash: str = Field(default="", max_length=64)
+    unit_id: int | None = Field(default=None, foreign_key="org_units.id", index=True)  # migration 0007
 
 
 class EventRow(SQLModel, table=True):
@@ -161,5 +162,7 @@ class LinkRow(SQLModel, table=True):
     at: datetime = _utc()
     actor: str = Field(default="", max_length=200)
 
+
+from yishi.plugins.sqlstore import org_tables  # noqa: E402,F401 - registers the organisation's tables
 
 metadata = SQLModel.metadata

@@ -1,0 +1,98 @@
+"""The organisation: units, people, grants and the hash-chained administration log; cases
+belong to units (real SQLite files and the real PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FOUR, PROPOSAL
+from yishi.engine import Actor, Engine
+from yishi.errors import NotFoundError
+from yishi.org import OrgError
+
+ADMIN = Actor.of("管理员")
+
+
+def small_tree(engine: Engine) -> dict[str, object]:
+    org = engine.org
+    district = org.add_unit("区", "城关区", by=ADMIN)
+    east = org.add_unit("街道", "东街街道", district, by=ADMIN)
+    west = org.add_unit("street", "西街街道", district.id, by=ADMIN)
+    peace = org.add_unit("社区", "和平社区", east, by=ADMIN)
+    grid = org.add_unit("网格", "第一网格", peace, by=ADMIN)
+    return {"district": district, "east": east, "west": west, "peace": peace, "grid": grid}
+
+
+def test_units_people_grants_and_the_chained_log(any_url: str) -> None:
+    with Engine.open(any_url) as engine:
+        tree = small_tree(engine)
+        org = engine.org
+        assert org.label(tree["grid"]) == "城关区/东街街道/和平社区/第一网格"
+        assert org.find_unit("和平社区/第一网格").id == tree["grid"].id
+        assert org.find_unit(f"#{tree['east'].id}").name == "东街街道"
+        wang = org.add_person("王书记", login="wang", phone="13800000000", wecom_id="wangsj", by=ADMIN)
+        grant = org.grant("wang", "secretary", "和平社区", by=ADMIN)
+        assert grant.unit_id == tree["peace"].id and grant.granted_by == "管理员"
+        assert [g.role for g in org.grants(wang, at=engine.now())] == ["secretary"]
+        org.revoke(grant.id, by=ADMIN)
+        assert org.grants(wang, at=engine.now()) == []
+        log = org.log()
+        assert [e.kind for e in log] == ["unit"] * 5 + ["person", "grant", "revoke"]
+        assert org.verify().ok
+
+
+def test_bad_organisation_input_is_refused_in_the_users_words(sqlite_url: str) -> None:
+    with Engine.open(sqlite_url) as engine:
+        tree = small_tree(engine)
+        org = engine.org
+        for name in ("", "   ", "system", "System", "系统"):
+            with pytest.raises(OrgError) as err:
+                org.add_person(name, by=ADMIN)
+            assert "姓名" in err.value.message_zh or "保留" in err.value.message_zh
+        with pytest.raises(OrgError, match="cannot be placed under"):
+            org.add_unit("街道", "错位街道", tree["grid"], by=ADMIN)
+        with pytest.raises(OrgError, match="unknown kind"):
+            org.add_unit("省", "某省", by=ADMIN)
+        with pytest.raises(OrgError, match="exists already"):
+            org.add_unit("社区", "和平社区", tree["east"], by=ADMIN)
+        org.add_person("李四", login="li", by=ADMIN)
+        with pytest.raises(OrgError, match="belongs to someone else"):
+            org.add_person("李四二", login="li", by=ADMIN)
+        with pytest.raises(OrgError) as err:
+            org.grant("li", "chef", "和平社区", by=ADMIN)
+        assert "'chef'" in err.value.message and "secretary" in err.value.message
+        assert "“chef”" in err.value.message_zh
+        with pytest.raises(NotFoundError, match="no organisation unit called"):
+            org.grant("li", "secretary", "不存在社区", by=ADMIN)
+        assert [e.kind for e in org.log()] == ["unit"] * 5 + ["person"]  # nothing half-done
+
+
+def test_the_log_detects_a_changed_entry(sqlite_url: str) -> None:
+    import sqlite3
+
+    with Engine.open(sqlite_url) as engine:
+        small_tree(engine)
+        engine.org.add_person("王书记", login="wang", by=ADMIN)
+        engine.org.grant("wang", "secretary", "和平社区", by=ADMIN)
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE org_log SET data = json_set(data, '$.role', 'admin') WHERE kind = 'grant'")
+    with Engine.open(sqlite_url) as engine:
+        report = engine.org.verify()
+        assert not report.ok and report.broken[0][0] == 7 and "改动" in report.broken[0][2]
+
+
+def test_a_case_belongs_to_a_unit_and_a_handover_keeps_it(any_url: str, secretary: Actor) -> None:
+    with Engine.open(any_url) as engine:
+        tree = small_tree(engine)
+        case = engine.start(FOUR, secretary, PROPOSAL, unit="和平社区")
+        assert case.unit_id == tree["peace"].id
+        assert engine.case(case.id).unit_id == tree["peace"].id
+        assert engine.history(case.id)[0].data["_unit"] == tree["peace"].id
+        plain = engine.start(FOUR, secretary, PROPOSAL)
+        assert plain.unit_id is None
+        follow = engine.start(FOUR, secretary, PROPOSAL, link_from=case.id)
+        assert follow.unit_id == tree["peace"].id
+        with pytest.raises(NotFoundError, match="no organisation unit"):
+            engine.start(FOUR, secretary, PROPOSAL, unit=9999)
+        assert engine.verify().ok
