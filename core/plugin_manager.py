@@ -52,10 +52,27 @@ def make_manager(extra: Iterable[Any] = (), *, entry_points: bool = True,
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"{exc}; check the hook's name against yishi.hookspecs") from None
+        raise PluginError(_unknown_hook_message(pm, exc)) from None
     if trace if trace is not None else os.environ.get("YISHI_TRACE_PLUGINS") == "1":
         _trace(pm)
     return pm
+
+
+def _unknown_hook_message(pm: pluggy.PluginManager, exc: pluggy.PluginValidationError) -> str:
+    """Which plugin implements which unknown hook, and the known hook it most likely means."""
+    import difflib
+
+    known = sorted(name for name in dir(hookspecs) if name.startswith("yishi_"))
+    lines = []
+    for name in sorted(vars(pm.hook)):
+        caller = getattr(pm.hook, name)
+        if getattr(caller, "spec", True) is not None or not caller.get_hookimpls():
+            continue
+        plugins = ", ".join(sorted({impl.plugin_name for impl in caller.get_hookimpls()}))
+        guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"did you mean {guess[0]!r}?" if guess else "the hooks are listed in yishi.hookspecs"
+        lines.append(f"plugin {plugins} implements {name!r}, which is not a yishi hook; {hint}")
+    return "; ".join(lines) or f"{exc}; check the hook's name against yishi.hookspecs"
 
 
 def _allow_list(raw: str | None) -> set[str] | None:

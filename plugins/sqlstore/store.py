@@ -150,6 +150,15 @@ class SqlStore(Store):
                 kwargs["poolclass"] = StaticPool
         try:
             self.engine = create_engine(url, **kwargs)
+        except ModuleNotFoundError as exc:  # the driver's extra is not installed
+            extra = "postgres" if self.dialect == "postgresql" else None
+            how = (f"install it with: pip install 'yishi[{extra}]'" if extra
+                   else f"install the Python package {exc.name!r}")
+            raise StorageError(f"cannot use database {self.safe_url}: its driver {exc.name!r} is not "
+                               f"installed; {how}",
+                               message_zh=f"无法使用数据库 {self.safe_url}：未安装驱动 {exc.name!r}；"
+                                          + (f"请运行 pip install 'yishi[{extra}]' 安装" if extra
+                                             else f"请安装 Python 包 {exc.name!r}")) from None
         except Exception as exc:  # noqa: BLE001 - any driver/URL error becomes a clear StorageError
             raise StorageError(f"cannot use database {self.safe_url}: {exc}",
                                message_zh=f"无法使用数据库 {self.safe_url}：{exc}") from None
