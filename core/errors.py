@@ -85,3 +85,19 @@ class StorageError(YishiError):
 class PluginError(YishiError):
     """A plugin is missing, misnamed or registers something twice."""
 
+
+class PluginFailure(PluginError):
+    """A plugin's guard or action raised (or returned something other than a ``Verdict``)
+    while a step was decided or taken; nothing was written. ``plugin``, ``rule`` and
+    ``case_id`` say whose code failed where; the original exception is the ``__cause__``."""
+
+    def __init__(self, *, kind: str, rule: str, plugin: str, case_id: int, what: str) -> None:
+        self.kind, self.rule, self.plugin, self.case_id = kind, rule, plugin, case_id
+        kind_zh = {"guard": "规则", "action": "动作"}.get(kind, kind)
+        super().__init__(
+            f"the {kind} {rule!r} of plugin {plugin!r} failed on case #{case_id}: {what}; nothing was "
+            f"saved. This is a fault in that plugin: report it to its author (run with "
+            f"YISHI_TRACE_PLUGINS=1 to see every hook call)",
+            message_zh=f"插件 {plugin!r} 的{kind_zh} {rule!r} 在处理案件 #{case_id} 时出错：{what}；本次未保存。"
+                       f"这是该插件的缺陷，请告知其作者（设置 YISHI_TRACE_PLUGINS=1 可查看每次插件调用）")
+

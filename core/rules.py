@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from yishi.definition.models import Text, Workflow, parse_fraction
 from yishi.durations import parse_duration
 from yishi.engine.types import Actor, Case, Verdict
+from yishi.errors import PluginFailure, YishiError
 
 
 class RuleContext:
@@ -154,6 +155,33 @@ class ActionSpec:
     args: type[BaseModel] | None = None
     description: Text | None = None
     plugin: str = ""
+
+
+def run_guard(spec: GuardSpec, ctx: RuleContext, raw_args: Any) -> Verdict:
+    """Call a registered guard. Raises ``PluginFailure`` (naming the plugin, the guard and the
+    case) when the guard raises or returns something other than a ``Verdict``."""
+    try:
+        verdict = spec.func(ctx, spec.args.model_validate(raw_args) if spec.args else raw_args)
+    except YishiError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the plugin boundary: any fault becomes a clear error
+        raise PluginFailure(kind="guard", rule=spec.name, plugin=spec.plugin, case_id=ctx.case.id,
+                            what=f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(verdict, Verdict):
+        raise PluginFailure(kind="guard", rule=spec.name, plugin=spec.plugin, case_id=ctx.case.id,
+                            what=f"it returned {type(verdict).__name__}, not a Verdict")
+    return verdict
+
+
+def run_action(spec: ActionSpec, ctx: ActionContext, raw_args: Any) -> None:
+    """Call a registered action. Raises ``PluginFailure`` when it raises."""
+    try:
+        spec.func(ctx, spec.args.model_validate(raw_args) if spec.args else raw_args)
+    except YishiError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the plugin boundary
+        raise PluginFailure(kind="action", rule=spec.name, plugin=spec.plugin, case_id=ctx.case.id,
+                            what=f"{type(exc).__name__}: {exc}") from exc
 
 
 @dataclass

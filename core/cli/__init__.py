@@ -34,7 +34,18 @@ class _Boundary(TyperGroup):
         except YishiError as exc:
             obj = ctx.obj
             report_error(exc, obj.lang if isinstance(obj, Session) else detect_lang())
-            raise typer.Exit(1) from None
+            raise typer.Exit(exit_code(exc)) from None
+
+
+EXIT_PLUGIN = 3
+
+
+def exit_code(exc: YishiError) -> int:
+    """1: refused, not found, conflict or storage; 3: a plugin failed (``PluginError``);
+    (2 is click's usage error)."""
+    from yishi.errors import PluginError
+
+    return EXIT_PLUGIN if isinstance(exc, PluginError) else 1
 
 
 app = typer.Typer(

@@ -29,7 +29,7 @@ from yishi.errors import (
     ConflictError, FormError, NotFoundError, Problem, RefusedError, StorageError,
 )
 from yishi.plugin_manager import make_manager
-from yishi.rules import ActionContext, RuleContext
+from yishi.rules import ActionContext, RuleContext, run_action, run_guard
 
 if TYPE_CHECKING:
     from yishi.org import Org
@@ -257,10 +257,7 @@ class Engine:
         ctx = RuleContext(workflow=wf, case=case, submitted=submitted, actor=actor, now=now,
                           params=compiled.params)
         for call in t.guards:
-            spec = self.registry.guards[call.name]
-            args = spec.args.model_validate(call.args) if spec.args else call.args
-            verdict = spec.func(ctx, args)
-            verdicts.append(verdict)
+            verdicts.append(run_guard(self.registry.guards[call.name], ctx, call.args))
         return verdicts
 
     # ------------------------------------------------------------ acting
@@ -515,8 +512,7 @@ class Engine:
         actx = ActionContext(workflow=wf, case=case, submitted=clean, actor=actor, now=now,
                              params=compiled.params)
         for call in t.actions:
-            spec = self.registry.actions[call.name]
-            spec.func(actx, spec.args.model_validate(call.args) if spec.args else call.args)
+            run_action(self.registry.actions[call.name], actx, call.args)
         source = case.state
         started: list[FireResult] = []
         for spawn in actx.spawns:

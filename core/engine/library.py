@@ -27,7 +27,8 @@ def collect_registry(pm: pluggy.PluginManager) -> Registry:
         def register(name: str, func: Any, args: Any = None, description: Text | None = None) -> None:
             if name in table:
                 raise PluginError(f"{kind} {name!r} is registered twice; rename one of them")
-            table[name] = make(name=name, func=func, args=args, description=description)
+            plugin = getattr(func, "__module__", None) or "?"
+            table[name] = make(name=name, func=func, args=args, description=description, plugin=plugin)
         return register
 
     pm.hook.yishi_register_guards(register=_adder("guard", registry.guards, GuardSpec))

@@ -10,7 +10,7 @@ from yishi.clock import as_utc
 from yishi.durations import parse_duration
 from yishi.engine.machine import Compiled
 from yishi.engine.types import SYSTEM, Case, TimerRow
-from yishi.rules import GuardSpec, RuleContext
+from yishi.rules import GuardSpec, RuleContext, run_guard
 
 
 def plan_timers(compiled: Compiled, case: Case, now: datetime, *, guards: Mapping[str, GuardSpec],
@@ -25,9 +25,7 @@ def plan_timers(compiled: Compiled, case: Case, now: datetime, *, guards: Mappin
                       now=now, params=compiled.params)
     for index, spec in enumerate(compiled.workflow.states[case.state].timers):
         if spec.when is not None:
-            guard = guards[spec.when.name]
-            args = guard.args.model_validate(spec.when.args) if guard.args else spec.when.args
-            if not guard.func(ctx, args).ok:
+            if not run_guard(guards[spec.when.name], ctx, spec.when.args).ok:
                 continue
         kind = "fire" if spec.fire else "remind"
         target = spec.fire or ",".join(spec.remind or [])
