@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -34,9 +34,13 @@ class RuleContext:
 
     @property
     def state(self) -> str:
+        """The id of the case's current state (the step being left)."""
         return self.case.state
 
     def field(self, name: str) -> Any:
+        """The value of form field ``name``: what is being submitted with this step first, then
+        the current state's saved form, then any earlier state's (``state.field`` names one
+        state's); None when no form holds it."""
         if name in self.submitted:
             return self.submitted[name]
         data = self.case.data
@@ -52,6 +56,9 @@ class RuleContext:
         return None
 
     def param(self, name: str) -> Any:
+        """The workflow param ``name`` (without ``$``) as in force for this case: the YAML's
+        default, overridden by the deployment's ``[params]``. Raises ``KeyError`` for a name the
+        workflow does not declare (the validator catches ``$names`` in YAML arguments first)."""
         return self.params[name]
 
     def resolve(self, value: Any) -> Any:
@@ -78,9 +85,13 @@ class RuleContext:
         return int(number) if number.is_integer() else number
 
     def fraction(self, arg: Any) -> Fraction:
+        """A ``FractionArg`` (``2/3``, ``0.5``, ``1`` or a ``$param`` holding one) as a
+        ``Fraction``. Raises ``ValueError`` for text that is not a fraction."""
         return parse_fraction(self.resolve(arg))
 
     def duration(self, arg: Any) -> timedelta:
+        """A ``DurationArg`` (``7d``, ``36h``, ``P7D`` or a ``$param`` holding one) as a
+        ``timedelta``. Raises ``ValueError`` for text that is not a duration."""
         return parse_duration(self.resolve(arg))
 
     def label(self, name: str) -> Text:
@@ -132,7 +143,45 @@ class ActionContext(RuleContext):
 
 
 GuardFunc = Callable[[RuleContext, Any], Verdict]
+"""A guard: ``func(ctx, args) -> Verdict`` (``args`` is an instance of the registered model)."""
 ActionFunc = Callable[[ActionContext, Any], None]
+"""An action: ``func(ctx, args) -> None``; it changes the case through ``ctx.set`` and friends."""
+
+
+class RegisterGuard(Protocol):
+    """The ``register`` callback that ``yishi_register_guards`` receives."""
+
+    def __call__(self, name: str, func: GuardFunc, args: type[BaseModel] | None = None,
+                 description: Text | None = None) -> None:
+        """Register ``func`` under ``name`` (the name YAML uses). ``args`` is the pydantic model
+        of its YAML arguments (annotate with ``Operand``, ``FieldName``, ``FractionArg`` or
+        ``DurationArg`` so the validator checks them); ``description`` is shown by
+        ``yishi plugins``. Raises ``PluginError`` when the name is taken."""
+
+
+class RegisterAction(Protocol):
+    """The ``register`` callback that ``yishi_register_actions`` receives."""
+
+    def __call__(self, name: str, func: ActionFunc, args: type[BaseModel] | None = None,
+                 description: Text | None = None) -> None:
+        """Register ``func`` under ``name``; as ``RegisterGuard``. Raises ``PluginError``."""
+
+
+class Notifier(Protocol):
+    """A notifier channel. ``deliver`` sends one notification or raises, and the outbox retries
+    it later (see ``docs/notifications.md``); ``accepts(recipients)``, if the channel defines
+    it, says whether it has an address for them (a notification it does not accept is not
+    written for it)."""
+
+    def deliver(self, note: Any) -> None:
+        """Send ``note`` (a ``yishi.engine.types.Notification``)."""
+
+
+class RegisterNotifier(Protocol):
+    """The ``register`` callback that ``yishi_register_notifiers`` receives."""
+
+    def __call__(self, name: str, notifier: Notifier) -> None:
+        """Register a channel under ``name``. Raises ``PluginError`` when the name is taken."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,15 @@ FOUR = "four_discussions_two_disclosures"
 
 
 @pytest.fixture(autouse=True)
+def _only_builtin_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite sees the built-in plugins only, so it passes with third-party yishi plugins
+    installed (issue #14): a test about installed plugins sets ``YISHI_PLUGINS`` itself."""
+    from yishi.plugin_manager import BUILTIN_PLUGINS
+
+    monkeypatch.setenv("YISHI_PLUGINS", ",".join(BUILTIN_PLUGINS))
+
+
+@pytest.fixture(autouse=True)
 def _no_personal_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read the developer's own config file (name, roles, notifiers, database)."""
     empty = tmp_path_factory.mktemp("config") / "config.toml"

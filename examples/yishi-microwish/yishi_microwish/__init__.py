@@ -9,12 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from yishi.definition.models import Text
-from yishi.definition.operands import FieldNames
-from yishi.engine.types import Notification, Verdict
-from yishi.hookspecs import hookimpl
-from yishi.plugins.notify_text import Channel, configured, mask_data, required
-from yishi.rules import RuleContext
+from yishi.api import (
+    Channel, FieldNames, Notification, RegisterGuard, RegisterNotifier, RuleContext, Text, Verdict,
+    configured, hookimpl, mask_data, required,
+)
 
 __version__ = "0.1.0"
 
@@ -53,7 +51,7 @@ def distinct_people(ctx: RuleContext, args: DistinctArgs) -> Verdict:
 
 
 @hookimpl
-def yishi_register_guards(register: Any) -> None:
+def yishi_register_guards(register: RegisterGuard) -> None:
     register("distinct_people", distinct_people, args=DistinctArgs,
              description=Text(zh="指定人员不能为同一人", en="the named people must differ"))
 
@@ -78,7 +76,7 @@ class LedgerNotifier:
 
 
 @hookimpl
-def yishi_register_notifiers(register: Any) -> None:
+def yishi_register_notifiers(register: RegisterNotifier) -> None:
     """Enabled only when the config file has a ``[notifiers.ledger]`` table."""
     for name, settings, lang in configured("ledger"):
         register(name, LedgerNotifier(settings, name=name, default_lang=lang))
