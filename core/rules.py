@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from yishi.definition.models import Text, Workflow, parse_fraction
+from yishi.definition.models import FormField, Text, Workflow, parse_fraction
 from yishi.durations import parse_duration
 from yishi.engine.types import Actor, Case, Verdict
 from yishi.errors import PluginFailure, YishiError
@@ -96,16 +96,21 @@ class RuleContext:
 
     def label(self, name: str) -> Text:
         """The form label of field ``name`` (its name when no form declares it)."""
+        spec = self.form_field(name)
+        return spec.label if spec is not None else Text(zh=name, en=name)
+
+    def form_field(self, name: str) -> FormField | None:
+        """The form field ``name`` (or ``state.name``) is declared by, if any."""
         key = name.rpartition(".")[2]
         for state in self.workflow.states.values():
             for f in state.form:
                 if f.name == key:
-                    return f.label
+                    return f
         for t in self.workflow.transitions:
             for f in t.form:
                 if f.name == key:
-                    return f.label
-        return Text(zh=name, en=name)
+                    return f
+        return None
 
 
 class ActionContext(RuleContext):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from yishi.definition.models import Text
 from yishi.definition.operands import DurationArg, FieldName, FieldNames, FractionArg, Operand
 from yishi.durations import format_duration
+from yishi.engine.reasons import equals_verdict, shown
 from yishi.engine.types import Verdict
 from yishi.hookspecs import hookimpl
 from yishi.rules import RuleContext, en_fraction, fmt_number, zh_fraction
@@ -162,9 +163,9 @@ def equals(ctx: RuleContext, args: EqualsArgs) -> Verdict:
     wanted = args.in_ if args.in_ is not None else [args.value]
     label = ctx.label(args.field)
     ok = actual in wanted or str(actual) in [str(w) for w in wanted]
-    shown = " / ".join(str(w) for w in wanted)
-    return Verdict("equals", ok, f"需{label.zh}为 {shown}（现为 {actual}）",
-                   f"needs {label.en} to be {shown} (it is {actual})")
+    spec = ctx.form_field(args.field)
+    return equals_verdict(ok, (label.zh, label.en), [shown(w, spec) for w in wanted], shown(actual, spec),
+                          args.field)
 
 
 def elapsed(ctx: RuleContext, args: ElapsedArgs) -> Verdict:

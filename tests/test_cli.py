@@ -273,9 +273,10 @@ def test_full_four_discussions_walk(cli: Invoke) -> None:
         assert text in shown.stdout, text
     history = cli("case", "history", "1", lang="zh")
     assert history.exit_code == 0, history.output
-    for text in ("王书记", "secretary", "pass_resolution", "决议公开", "[quorum]", "实到 14 / 应到 20",
+    for text in ("王书记", "党组织书记", "通过决议并公开", "决议公开", "[quorum]", "实到 14 / 应到 20",
                  "发起", "办理"):
         assert text in history.stdout, text
+    assert "pass_resolution" not in history.stdout and "(secretary)" not in history.stdout  # titles, not ids
     events = json.loads(cli("case", "history", "1", "--json").stdout)
     assert [e["kind"] for e in events] == ["start"] + ["fire"] * 5
     assert events[4]["trigger"] == "pass_resolution"
@@ -388,7 +389,7 @@ def test_tick_far_in_the_future_sends_the_reminder(cli: Invoke) -> None:
     assert "nothing is due" in cli("tick").stdout
     ticked = cli("tick", "--now", "2099-01-01T00:00:00Z", lang="zh")
     assert ticked.exit_code == 0, ticked.output
-    assert f"案件 #{case_id}：提醒 secretary（决议公开）" in ticked.stdout
+    assert f"案件 #{case_id}：提醒 党组织书记（决议公开）" in ticked.stdout  # titles, not ids
     again = json.loads(cli("tick", "--now", "2099-01-01T00:00:00Z", "--json").stdout)
     assert again == {"results": [], "next_due": None}
     events = json.loads(cli("case", "history", str(case_id), "--json").stdout)

@@ -339,8 +339,9 @@ def test_same_trigger_branches_on_guards(tmp_path, sqlite_url: str) -> None:  # 
         assert engine.fire(a.id, "close", clerk).case.state == "high"
         b = engine.start("handover", clerk, {"topic": "b", "tier": 5})
         (close,) = [x for x in engine.available(b.id, clerk) if x.trigger == "close"]
-        assert not close.enabled and [v.rule for v in close.refusals] == ["equals", "equals"]
-        with pytest.raises(RefusedError, match="needs tier to be 3"):
+        # the two branches' refusals on one field are merged into one reason (issue 8)
+        assert not close.enabled and [v.reason_en for v in close.refusals] == ["needs tier to be 1, 2 or 3 (it is 5)"]
+        with pytest.raises(RefusedError, match="needs tier to be 1, 2 or 3"):
             engine.fire(b.id, "close", clerk)
 
 

@@ -116,13 +116,18 @@ async def type_into(pilot: Pilot[None], app: YishiApp, field: str, text: str) ->
     await settle(pilot)
 
 
-async def choose_action(pilot: Pilot[None], app: YishiApp, trigger: str) -> None:
+async def choose_action(pilot: Pilot[None], app: YishiApp, trigger: str, *, confirm: bool = True) -> None:
+    """Choose the step ``trigger``; if the confirmation comes up, take it (``confirm``)."""
     actions = app.screen.query_one("#actions", OptionList)
     index = next(i for i in range(actions.option_count) if actions.get_option_at_index(i).id == trigger)
     await pilot.press("f6")
     actions.highlighted = index
     await pilot.press("enter")
     await settle(pilot)
+    if confirm and isinstance(app.screen, ConfirmDialog):
+        app.screen.query_one("#ok").focus()
+        await pilot.press("enter")
+        await settle(pilot)
 
 
 # ---------------------------------------------------------------- the cases screen

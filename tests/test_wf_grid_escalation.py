@@ -118,7 +118,7 @@ def test_closed_loop_records_the_tier_and_closes_when_satisfied(sc: Scenario) ->
     assert [(t.outcome, t.event.data["remind"]) for t in ticks] == [("reminded", ["grid_member"])]
     sc.step(GM, "give_feedback", FEEDBACK)
     refused = sc.refused(GL, "verify", {**CHECKED, "checked_on_site": False})
-    assert failing(refused)[0].reason_zh == "需已现场核查为 True（现为 False）"
+    assert failing(refused)[0].reason_zh == "需已现场核查为 是（现为 否）"
     sc.step(GL, "verify", CHECKED)
     sc.step(GM, "evaluate", {"satisfaction": "satisfied"})
     assert sc.case.state == "closed" and not sc.case.is_open
@@ -186,3 +186,18 @@ def test_hand_over_to_bench_meeting(sc: Scenario) -> None:
     assert new.case.workflow_id == "bench_meeting"
     assert new.case.data["topic_raised"]["raised_by"] == "居民赵阿姨"
     assert new.case.data["topic_raised"]["raised_as"] == "referral"
+
+
+def test_refusals_of_alternative_steps_are_merged_into_one_reason() -> None:
+    """Five ``evaluate`` transitions each want a different tier: one reason, not five."""
+    from yishi.engine.reasons import equals_verdict, merge
+
+    label = ("解决层级", "tier that resolved it")
+    unset = ("未填写", "not filled in")
+    verdicts = [equals_verdict(False, label, [(str(n), str(n))], unset, f"tier_{n}.resolved_tier")
+                for n in (5, 4, 3)]
+    verdicts += [equals_verdict(False, ("群众评价", "evaluation"), [("不满意", "unsatisfied")], unset)] * 2
+    merged = merge(verdicts)
+    assert [v.reason_zh for v in merged] == ["需解决层级为 3、4 或 5（现为 未填写）",
+                                             "需群众评价为 不满意（现为 未填写）"]
+    assert merged[0].reason_en == "needs tier that resolved it to be 3, 4 or 5 (it is not filled in)"

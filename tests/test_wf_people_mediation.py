@@ -120,7 +120,7 @@ def test_either_partys_refusal_ends_it(sc: Scenario) -> None:
     sc.start(MED, MEDIATOR, {**APPLICATION, "started_by": "proactive"})
     sc.step(MEDIATOR, "register")
     refused = sc.refused(COMMITTEE, "accept", {**BOTH_AGREE, "party_b_agrees": False})
-    assert [v.reason_en for v in failing(refused)] == ["needs second party agrees to be True (it is False)"]
+    assert [v.reason_en for v in failing(refused)] == ["needs second party agrees to be yes (it is no)"]
     result = sc.step(COMMITTEE, "party_refuses", {"refusing_party": "party_b", "reason": "吴女士不愿调解，要求起诉"})
     assert result.case.state == "refused" and not result.case.is_open
 
@@ -128,7 +128,7 @@ def test_either_partys_refusal_ends_it(sc: Scenario) -> None:
 def test_extension_needs_both_parties_and_the_committee(sc: Scenario) -> None:
     mediating(sc)
     refused = sc.refused(COMMITTEE, "extend", {**CONSENT, "party_b_consents": False})
-    assert [v.reason_zh for v in failing(refused)] == ["需当事人乙同意延期为 True（现为 False）"]
+    assert [v.reason_zh for v in failing(refused)] == ["需当事人乙同意延期为 是（现为 否）"]
     refused = sc.refused(MEDIATOR, "extend", CONSENT)
     assert failing(refused)[0].rule == "role"
     assert failing(refused)[0].reason_zh == "此步骤须由人民调解委员会办理（你的角色：mediator）"

@@ -62,7 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "tick_nothing": {"zh": "没有到期的定时事项。", "en": "nothing is due."},
     "tick_reminded": {"zh": "案件 #{case}：提醒 {target}（{state}）",
                       "en": "case #{case}: reminded {target} ({state})"},
-    "tick_fired": {"zh": "案件 #{case}：自动执行 {target}（{state}）", "en": "case #{case}: fired {target} ({state})"},
+    "tick_fired": {"zh": "案件 #{case}：自动办理“{target}”（{state}）", "en": "case #{case}: automatically “{target}” ({state})"},
     "tick_refused": {"zh": "案件 #{case}：{target} 未能执行：{reason}",
                      "en": "case #{case}: {target} was refused: {reason}"},
     "tick_skipped": {"zh": "案件 #{case}：定时事项已失效（案件已进入下一步）",

@@ -29,13 +29,16 @@ def tick(ctx: typer.Context,
     if as_json:
         emit_json({"results": [_tick_json(r) for r in results], "next_due": jsonable(following)})
         return
+    from yishi.cli.views import timer_target
+
     out = console()
     if not results:
         out.print(t("tick_nothing", s.lang))
     for r in results:
         found = engine.definition_of(engine.case(r.timer.case_id)).states.get(r.timer.state)
         state = found.title.get(s.lang) if found else r.timer.state
-        out.print(t(f"tick_{r.outcome}", s.lang, case=r.timer.case_id, target=r.timer.target,
+        out.print(t(f"tick_{r.outcome}", s.lang, case=r.timer.case_id,
+                    target=timer_target(engine, r.timer, s.lang),
                     state=state, reason=r.reason_zh if s.lang == "zh" else r.reason), soft_wrap=True)
     if following is not None:
         out.print(t("next_due", s.lang, at=local(following, s.lang)), style="dim")

@@ -122,15 +122,38 @@ def print_case(case: Case, wf: Workflow, links: list[Link], now: datetime, lang:
     out.print(data)
 
 
+def timer_target(engine: Any, timer: Any, lang: str) -> str:
+    """What a timer does, in words: the roles it reminds by title, the step it takes by title."""
+    try:
+        wf = engine.definition_of(engine.case(timer.case_id))
+    except Exception:  # noqa: BLE001 - a case that cannot be read is named by the raw target
+        return str(timer.target)
+    if timer.kind == "fire":
+        return next((t.title.get(lang) for t in wf.transitions if t.trigger == timer.target), timer.target)
+    names = [wf.roles[r].title.get(lang) if r in wf.roles else r for r in str(timer.target).split(",") if r]
+    people = list((getattr(timer, "detail", None) or {}).get("people", []))
+    return ("、" if lang == "zh" else ", ").join(names + people)
+
+
+def state_title(engine: Any, timer: Any, lang: str) -> str:
+    """The title of the state a timer belongs to."""
+    try:
+        found = engine.definition_of(engine.case(timer.case_id)).states.get(timer.state)
+    except Exception:  # noqa: BLE001 - named by its id when the case cannot be read
+        found = None
+    return found.title.get(lang) if found else str(timer.state)
+
+
 def print_history(case: Case, wf: Workflow, events: list[Event], lang: str) -> None:
     """One block per event: a heading line, then the data submitted and each rule's verdict."""
     out = console()
     out.print(f"#{case.id} {case.subject}", style="bold", soft_wrap=True)
     for e in events:
         kind = t(f"kind_{e.kind}", lang) if f"kind_{e.kind}" in _KINDS else e.kind
-        head = [f"{e.seq:>3}", local(e.at, lang), f"{e.actor} ({e.role})" if e.role else e.actor, kind]
+        role = wf.roles[e.role].title.get(lang) if e.role in wf.roles else e.role
+        head = [f"{e.seq:>3}", local(e.at, lang), f"{e.actor} ({role})" if role else e.actor, kind]
         if e.trigger:
-            head.append(e.trigger)
+            head.append(next((t.title.get(lang) for t in wf.transitions if t.trigger == e.trigger), e.trigger))
         if e.dest is not None:
             head.append((f"{_state_title(wf, e.source, lang)} → " if e.source and e.source != e.dest else "")
                         + _state_title(wf, e.dest, lang))

@@ -37,6 +37,7 @@ def worker(ctx: typer.Context,
     """Fire due timers and deliver notifications in a loop. SIGTERM or SIGINT finish the current
     item and exit cleanly; several workers may share one PostgreSQL database."""
     from yishi.cli.output import local
+    from yishi.cli.views import state_title, timer_target
     from yishi.delivery import Attempt, worker_name
     from yishi.errors import YishiError
     from yishi.worker import Worker
@@ -65,7 +66,8 @@ def worker(ctx: typer.Context,
             _line({"timer": r.timer.id, "case_id": r.timer.case_id, "outcome": r.outcome,
                    "due_at": r.timer.due_at.isoformat(), "event_seq": r.event.seq if r.event else None})
             return
-        out.print(t(f"tick_{r.outcome}", s.lang, case=r.timer.case_id, target=r.timer.target, state=r.timer.state,
+        out.print(t(f"tick_{r.outcome}", s.lang, case=r.timer.case_id, target=timer_target(engine, r.timer, s.lang),
+                    state=state_title(engine, r.timer, s.lang),
                     reason=r.reason_zh if s.lang == "zh" else r.reason), soft_wrap=True)
 
     work = Worker(engine, interval=interval, channels=channels, report=report)

@@ -18,6 +18,7 @@ from yishi.engine.chain import GENESIS, event_hash
 from yishi.engine.forms import coerce_form, missing_required
 from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
+from yishi.engine.reasons import merge
 from yishi.engine.timers import plan_timers
 from yishi.engine.authority import case_unit
 from yishi.engine.verify import Broken, VerifyReport, verify_chains  # noqa: F401 - Broken re-exported
@@ -229,7 +230,7 @@ class Engine:
             # several transitions may share a trigger (e.g. either of two quorums): the first
             # that passes is the one ``fire`` takes; if none passes, every refusal is shown
             passing = [(t, vs) for t, vs in options if all(v.ok for v in vs)]
-            t, verdicts = passing[0] if passing else (options[0][0], [v for _, vs in options for v in vs])
+            t, verdicts = passing[0] if passing else (options[0][0], merge([v for _, vs in options for v in vs]))
             out.append(Available(trigger=trigger, title=t.title, dest=t.dest, enabled=bool(passing),
                                  verdicts=tuple(verdicts),
                                  confirm=t.confirm or compiled.workflow.states[t.dest].final,
@@ -501,7 +502,7 @@ class Engine:
                                                      check_required=True))
         dest = compiled.decide(case.state, trigger, decision)
         if dest is None or decision.chosen is None:
-            verdicts = [v for vs in decision.verdicts.values() for v in vs]
+            verdicts = list(merge(v for vs in decision.verdicts.values() for v in vs))
             refusals = [v for v in verdicts if not v.ok]
             raise RefusedError("refused: " + "; ".join(f"[{v.rule}] {v.reason_en}" for v in refusals),
                                message_zh="不能执行：" + "；".join(f"[{v.rule}] {v.reason_zh}" for v in refusals),

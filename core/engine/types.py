@@ -39,6 +39,9 @@ class Verdict:
     ok: bool
     reason_zh: str = ""
     reason_en: str = ""
+    # structured facts a guard may add so reasons of alternative transitions can be merged
+    # (see yishi.engine.reasons); not stored with the event
+    detail: Any = field(default=None, compare=False, repr=False)
 
     def reason(self, lang: str = "en") -> str:
         return self.reason_zh if lang.startswith("zh") else self.reason_en

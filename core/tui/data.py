@@ -299,6 +299,7 @@ class ActionView:
     final: bool
     require_form: bool
     form: tuple[FieldView, ...]
+    rules: tuple[str, ...] = ()  # the rule behind each reason (form, equals, quorum, ...)
 
 
 @dataclass(frozen=True)
@@ -488,20 +489,24 @@ def action_views(engine: Engine, case: Case, actor: Actor, lang: str,
     """The steps the actor may take from the case's current state, checked by the engine against
     the recorded data plus what is ``typed`` but not saved. Steps of other roles are left out:
     only the actor's own actions are offered."""
+    from yishi.engine.reasons import automatic_triggers, waits_for_own_fields
+
     wf = engine.definition_of(case)
+    automatic = automatic_triggers(wf)
     out = []
     for item in engine.available(case, actor, dict(typed) if typed else None):
         refusals = item.refusals
-        if any(v.rule == "role" for v in refusals):
-            continue
+        if any(v.rule == "role" for v in refusals) or item.trigger in automatic:
+            continue  # other roles' steps, and the steps timers take (system steps)
         dest = wf.states.get(item.dest)
-        ready = item.enabled or (bool(item.form) and all(v.rule == "form" for v in refusals))
+        ready = waits_for_own_fields(wf, case, item, typed)
         out.append(ActionView(
             trigger=item.trigger, title=item.title.get(lang),
             dest=dest.title.get(lang) if dest else item.dest, enabled=item.enabled, ready=ready,
             reasons=tuple(v.reason(lang) for v in refusals), confirm=item.confirm,
             final=bool(dest and dest.final), require_form=item.require_form,
-            form=tuple(field_view(f, lang, None, engine.tz) for f in item.form)))
+            form=tuple(field_view(f, lang, None, engine.tz) for f in item.form),
+            rules=tuple(v.rule for v in refusals)))
     return tuple(out)
 
 

@@ -52,6 +52,7 @@ class CaseScreen(YishiScreen):
         self.actions: tuple[ActionView, ...] = ()
         self._form_key: tuple[Any, ...] | None = None
         self._recheck_timer: Timer | None = None
+        self._focus_form = False  # after a step: focus the next form's first empty required field
 
     def compose(self) -> ComposeResult:
         yield Header(icon="议")
@@ -62,7 +63,7 @@ class CaseScreen(YishiScreen):
         with TabbedContent(id="panes"):
             with TabPane("act", id="pane-act"):
                 with Horizontal(id="act"):
-                    with VerticalScroll(id="form-pane"):
+                    with VerticalScroll(id="form-pane", can_focus=False):
                         yield Static(id="form-title")
                         yield Static(id="kept-note")
                         yield Vertical(id="form-box")
@@ -72,10 +73,10 @@ class CaseScreen(YishiScreen):
                         yield Label(id="actions-title")
                         yield OptionList(id="actions")
             with TabPane("timeline", id="pane-timeline"):
-                with VerticalScroll(id="timeline-scroll"):
+                with VerticalScroll(id="timeline-scroll", classes="pane-scroll"):
                     yield Static(id="timeline")
             with TabPane("deadlines", id="pane-deadlines"):
-                with VerticalScroll():
+                with VerticalScroll(id="deadlines-scroll", classes="pane-scroll"):
                     yield Static(id="deadlines")
             with TabPane("links", id="pane-links"):
                 yield OptionList(id="links")
@@ -167,15 +168,34 @@ class CaseScreen(YishiScreen):
             await box.remove_children()
             if form is not None:
                 await box.mount(form)
+            if self._focus_form:
+                self._focus_form = False
+                self.call_after_refresh(self.focus_first_field)
 
         self.run_worker(replace(), exclusive=True, group="form", name="form")
+
+    def focus_first_field(self) -> None:
+        """The next thing to do: the first required field still empty, else the first field,
+        else the steps."""
+        form = self._form()
+        if form is not None and not form.disabled:
+            target = form.first_empty_required() or form.first_input()
+            if target is not None:
+                target.focus()
+                return
+        self.query_one("#actions", OptionList).focus()
 
     def _state_hint(self) -> str:
         return self.view.state if self.view is not None else ""
 
-    def _show_actions(self, view: CaseView) -> None:
+    def _show_actions(self, view: CaseView, *, keep: bool = False) -> None:
+        """The steps: ready ones first-class, refused ones marked ✗ with their reasons (choosing
+        one opens them). The cursor starts on the first step that can be taken going forward;
+        while the user types (``keep``) it stays on the step it was on."""
         actions = self.query_one("#actions", OptionList)
-        highlighted = actions.highlighted
+        current = None
+        if keep and actions.highlighted is not None and actions.highlighted < actions.option_count:
+            current = actions.get_option_at_index(actions.highlighted).id
         actions.clear_options()
         error = self.app.theme_variables.get("error", "red")
         for a in self.actions:
@@ -185,10 +205,13 @@ class CaseScreen(YishiScreen):
                 if a.confirm:
                     prompt.append(self.tr("confirm_mark"), style="dim")
                 prompt.append("\n  " + self.tr("leads_to", dest=a.dest), style="dim")
-                for reason in a.reasons:
-                    prompt.append("\n  " + reason, style="dim italic")
+                if not a.enabled and a.form:
+                    prompt.append("\n  " + self.tr("opens_dialog"), style="dim italic")
+                else:
+                    for reason in a.reasons:
+                        prompt.append("\n  " + reason, style="dim italic")
             else:
-                prompt.append(f"✗ {a.title}", style="dim")
+                prompt.append(f"✗ {a.title}", style="dim strike")
                 for reason in a.reasons:
                     prompt.append("\n  " + reason, style=error)
             actions.add_option(Option(prompt, id=a.trigger))
@@ -197,10 +220,12 @@ class CaseScreen(YishiScreen):
             if view.is_open and view.act_roles:
                 message += "\n" + self.tr("col.who") + ("：" if self.lang == "zh" else ": ") + view.act_roles
             actions.add_option(Option(Text(message, style="dim"), id="-", disabled=True))
-        elif highlighted is not None:
-            actions.highlighted = min(highlighted, len(self.actions) - 1)
+            return
+        triggers = [a.trigger for a in self.actions]
+        if current in triggers:
+            actions.highlighted = triggers.index(current)
         else:
-            actions.highlighted = next((i for i, a in enumerate(self.actions) if a.enabled), 0)
+            actions.highlighted = first_step(self.actions)
 
     def _show_timeline(self, view: CaseView) -> None:
         text = Text()
@@ -271,7 +296,7 @@ class CaseScreen(YishiScreen):
                                         self._typed_values())
         except YishiError:
             return  # the next reload shows what is wrong
-        self._show_actions(view)
+        self._show_actions(view, keep=True)
 
     def _form(self) -> FormView | None:
         found = self.query("#form")
@@ -339,8 +364,9 @@ class CaseScreen(YishiScreen):
 
     @work(exclusive=True, group="act")
     async def take(self, action: ActionView) -> None:
-        """Take ``action``: its own fields, a confirmation if irreversible, then ``Engine.fire``."""
-        from yishi.tui.data import submission
+        """Take ``action``: its own fields (rules re-checked as they are typed), a confirmation
+        naming the step and where it leads, then ``Engine.fire``."""
+        from yishi.tui.data import action_views, submission
         from yishi.tui.screens.confirm import ConfirmDialog
         from yishi.tui.screens.form_dialog import FormDialog
         from yishi.tui.screens.message import MessageDialog
@@ -356,19 +382,37 @@ class CaseScreen(YishiScreen):
         data = submission(view.form, form.values()) if (form is not None and action.require_form) else {}
         if action.form:
             key = (self.case_id, f"@{action.trigger}")
+            typed = self._typed_values()
+            engine, actor, lang = self.engine, app.actor, self.lang
+
+            def reasons(values: dict[str, Any]) -> list[str]:
+                """The step's rules with the dialog's values: what still stands in the way."""
+                try:
+                    found = action_views(engine, view.case, actor, lang, {**typed, **values})
+                except Exception:  # noqa: BLE001 - a re-check that fails shows nothing; fire decides
+                    return []
+                step = next((a for a in found if a.trigger == action.trigger), None)
+                if step is None or step.enabled:
+                    return []
+                return [r for r, rule in zip(step.reasons, step.rules) if rule != "form"]
+
             extra = await app.push_screen_wait(FormDialog(
                 self.tr("dlg.step_form", title=action.title), action.form, app.drafts.get(key, {}),
                 self.lang, blink=app.cursor_blink, ok=self.tr("dlg.submit"),
-                check=lambda v: _required(action, v, self.lang)))
+                check=lambda v: _required(action, v, self.lang), reasons=reasons,
+                on_change=lambda v: app.drafts.__setitem__(key, v)))
             if extra is None:
                 return
             app.drafts[key] = extra
             data.update({k: v for k, v in extra.items() if v not in ("", None, [])})
-        if action.confirm:
-            body = self.tr("dlg.confirm_final" if action.final else "dlg.confirm_body", dest=action.dest)
-            if not await app.push_screen_wait(ConfirmDialog(self.tr("dlg.confirm_title", title=action.title),
-                                                            body, self.lang)):
-                return
+        irreversible = action.confirm or action.final
+        body = self.tr("dlg.confirm_final" if action.final else
+                       "dlg.confirm_body" if irreversible else "dlg.confirm_step",
+                       title=action.title, dest=action.dest)
+        if not await app.push_screen_wait(ConfirmDialog(
+                self.tr("dlg.confirm_title", title=action.title), body, self.lang,
+                ok=self.tr("dlg.take", title=action.title), safe_default=irreversible)):
+            return
         try:
             self.engine.fire(self.case_id, action.trigger, app.actor, data, expected_rev=view.rev)
         except Exception as exc:  # noqa: BLE001 - the TUI boundary: every error becomes a dialog
@@ -377,6 +421,7 @@ class CaseScreen(YishiScreen):
         app.drafts.pop((self.case_id, view.state), None)
         app.drafts.pop((self.case_id, f"@{action.trigger}"), None)
         self.notify(self.tr("fired", title=action.title, dest=action.dest), timeout=4)
+        self._focus_form = True
         self.reload()
 
     async def _failed(self, exc: Exception, form: FormView | None, action: ActionView | None = None) -> None:
@@ -409,6 +454,18 @@ class CaseScreen(YishiScreen):
                                                      kind="warning"))
         else:
             app.show_error(exc)
+
+
+def first_step(actions: tuple[ActionView, ...]) -> int:
+    """Where the cursor starts: the first step that can be taken going forward (one that takes
+    the current form along), else the first that can be taken at all, else the first one ready
+    to open its dialog, else the top."""
+    for test in (lambda a: a.enabled and a.require_form and not a.final,
+                 lambda a: a.enabled, lambda a: a.ready):
+        found = next((i for i, a in enumerate(actions) if test(a)), None)
+        if found is not None:
+            return found
+    return 0
 
 
 def _required(action: ActionView, values: dict[str, Any], lang: str) -> dict[str, str]:

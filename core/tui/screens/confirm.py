@@ -14,26 +14,33 @@ from yishi.tui.i18n import tr
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Returns True to go ahead; the default button is "cancel"."""
+    """Returns True to go ahead. ``safe_default`` (irreversible steps): Enter cancels, and the
+    cancel button comes first; otherwise Enter goes ahead. Escape always cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="cancel")]
 
-    def __init__(self, title: str, body: str, lang: str) -> None:
-        super().__init__(classes="dialog warning")
+    def __init__(self, title: str, body: str, lang: str, *, ok: str | None = None,
+                 safe_default: bool = True) -> None:
+        super().__init__(classes="dialog warning" if safe_default else "dialog")
         self.title_text = title
         self.body = body
         self.lang = lang
+        self.ok_label = ok or tr("dlg.ok", lang)
+        self.safe_default = safe_default
 
     def compose(self) -> ComposeResult:
+        from yishi.tui.widgets.wrap import Wrapped
+
         with Vertical(classes="dialog-box"):
             yield Label(Text(self.title_text, style="bold"), classes="dialog-title")
-            yield Static(Text(self.body), classes="dialog-body")
+            yield Wrapped(self.body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(tr("dlg.ok", self.lang), variant="warning", id="ok")
-                yield Button(tr("dlg.cancel", self.lang), variant="primary", id="cancel")
+                ok = Button(self.ok_label, variant="warning" if self.safe_default else "primary", id="ok")
+                cancel = Button(tr("dlg.cancel", self.lang), id="cancel")
+                yield from ((cancel, ok) if self.safe_default else (ok, cancel))
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.query_one("#cancel" if self.safe_default else "#ok", Button).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Label
 
 from yishi.tui.i18n import tr
+from yishi.tui.widgets.wrap import Wrapped
 
 
 class MessageDialog(ModalScreen[None]):
@@ -29,8 +30,8 @@ class MessageDialog(ModalScreen[None]):
         lang = getattr(self.app, "lang", "zh")
         with Vertical(classes="dialog-box"):
             yield Label(Text(self.title_text, style="bold"), classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Static(Text("\n".join(self.lines)), id="message")
+            with VerticalScroll(classes="dialog-body", can_focus=False):
+                yield Wrapped("\n".join(self.lines), id="message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(tr("dlg.close", lang), variant="primary", id="close")
 

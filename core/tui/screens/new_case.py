@@ -38,7 +38,7 @@ class NewCaseScreen(YishiScreen):
             with Vertical(id="new-left"):
                 yield Static(id="new-choose", classes="heading")
                 yield OptionList(id="procedures")
-            with VerticalScroll(id="new-right"):
+            with VerticalScroll(id="new-right", can_focus=False):
                 yield Static(id="new-description")
                 yield Vertical(id="new-form-box")
                 with Horizontal(id="new-buttons"):

@@ -32,7 +32,7 @@ class ProceduresScreen(YishiScreen):
                 yield Static(id="proc-heading", classes="heading")
                 yield OptionList(id="proc-list")
                 yield Static(id="proc-problems")
-            with VerticalScroll(id="proc-right"):
+            with VerticalScroll(id="proc-right", can_focus=False):
                 yield Static(id="proc-text")
         yield Footer()
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -18,6 +19,15 @@ from yishi.tui.widgets.items import ItemsField
 
 if TYPE_CHECKING:
     from yishi.tui.data import FieldView
+
+class EditArea(TextArea, inherit_bindings=False):
+    """A multi-line field without TextArea's F6 (select line) and F7 (select all): those keys are
+    the case screen's (take a step, the timeline), and a navigation key must never leave a line
+    selected for the next keystroke to replace."""
+
+    BINDINGS = [b for b in TextArea.BINDINGS
+                if not (isinstance(b, Binding) and b.key in ("f6", "f7"))]
+
 
 PLACEHOLDERS = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH:MM"}
 RESTRICT = {"date": r"[0-9\-]*", "datetime": r"[0-9\-T: ]*"}
@@ -68,7 +78,7 @@ class FormView(Vertical):
         if f.readonly:
             return Static(Text(f.shown), id=wid, classes="readonly")
         if f.type == "longtext":
-            area = TextArea(_text(value), id=wid, soft_wrap=True, tab_behavior="focus",
+            area = EditArea(_text(value), id=wid, soft_wrap=True, tab_behavior="focus",
                             show_line_numbers=False, compact=True, classes="longtext")
             area.cursor_blink = self.blink
             return area
@@ -135,6 +145,20 @@ class FormView(Vertical):
         box.update(Text(message))
         box.set_class(bool(message), "shown")
         self.query_one(f"#field-{name}").set_class(bool(message), "invalid")
+
+    def first_empty_required(self) -> Widget | None:
+        """The input of the first required field with nothing typed in it."""
+        values = self.values()
+        for f in self.fields:
+            if f.required and not f.readonly and values.get(f.name) in (None, "", []):
+                return self.query_one(f"#input-{f.name}")
+        return None
+
+    def first_input(self) -> Widget | None:
+        for f in self.fields:
+            if not f.readonly:
+                return self.query_one(f"#input-{f.name}")
+        return None
 
     def field_of(self, widget: Widget) -> FieldView | None:
         name = (widget.id or "").removeprefix("input-")

@@ -1,0 +1,194 @@
+"""Issue 8: the TUI usable by a new secretary without a manual. Each test failed on the main the
+issue was filed against (keys that destroyed work, the step list, steps whose own fields decide
+their rule, focus, developer values in reasons)."""
+
+from __future__ import annotations
+
+from textual.containers import ScrollableContainer
+from textual.widgets import OptionList, Select, TextArea
+
+from test_tui_app import (  # noqa: F401 - the engine fixture
+    choose_action,
+    engine,
+    make_app,
+    open_case,
+    pilot,
+    running,
+    settle,
+    type_into,
+)
+from yishi.engine import Actor, Engine
+from yishi.tui.screens.case import CaseScreen
+from yishi.tui.screens.confirm import ConfirmDialog
+from yishi.tui.screens.form_dialog import FormDialog
+from yishi.tui.screens.message import MessageDialog
+
+COMMITTEE = Actor.of("周主任", "mediation_committee", "mediator")
+
+
+def highlighted(app) -> str | None:  # noqa: ANN001
+    actions = app.screen.query_one("#actions", OptionList)
+    return None if actions.highlighted is None else actions.get_option_at_index(actions.highlighted).id
+
+
+# ---------------------------------------------------------------- 1. keys that destroy work
+@pilot
+async def test_f6_inside_the_minutes_never_replaces_them(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "修缮三组村道")
+        await type_into(pilot, app, "minutes", "应到 31 人")
+        area = screen.query_one("#input-minutes", TextArea)
+        area.focus()
+        await pilot.press("f6")  # the footer's "take a step" key
+        await settle(pilot)
+        assert area.text == "应到 31 人" and area.selected_text == ""
+        assert app.focused is screen.query_one("#actions")  # F6 went to the steps, as the footer says
+        area.focus()
+        await pilot.press("f7", "x")  # F7 is the timeline, never "select all"
+        await settle(pilot)
+        assert "应到 31 人" in area.text
+
+
+# ---------------------------------------------------------------- 2. the step list
+@pilot
+async def test_the_cursor_starts_on_the_first_forward_step_and_every_step_asks_first(engine: Engine) -> None:
+    app = make_app(engine, actor=COMMITTEE)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "楼上漏水殃及楼下")
+        assert highlighted(app) == "reach_agreement"  # not a refusal, not the end of the mediation
+        await pilot.press("f6", "down", "down")
+        await pilot.press("f5")  # a reload (or a step) never leaves the cursor at a stale index
+        await settle(pilot)
+        assert highlighted(app) == "reach_agreement"
+        await pilot.press("f6", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # never fired at once
+        body = str(app.screen.query_one(".dialog-body").render())
+        assert "达成协议" in body and "达成调解协议" in body  # the step and where it leads
+        await pilot.press("escape")
+        await settle(pilot)
+        assert engine.case(screen.case_id).state == "mediating"
+
+
+@pilot
+async def test_enter_on_an_irreversible_steps_dialog_cancels(engine: Engine) -> None:
+    app = make_app(engine, actor=COMMITTEE)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "楼上漏水殃及楼下")
+        await choose_action(pilot, app, "mediation_failed")
+        assert isinstance(app.screen, FormDialog)
+        form = app.screen
+        form.query_one("#input-failure_reason").focus()
+        await pilot.press(*"双方分歧过大")
+        form.query_one("#input-remedies_told").focus()
+        await pilot.press("enter")  # tick the first remedy
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.focused is app.screen.query_one("#cancel")
+        await pilot.press("enter")  # the default of an irreversible step is the safe one
+        await settle(pilot)
+        assert engine.case(screen.case_id).state == "mediating"
+
+
+@pilot
+async def test_refused_steps_are_marked_and_open_their_reasons(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "修缮三组村道")
+        refused = next(a for a in screen.actions if a.trigger == "pass_resolution")
+        assert not refused.ready
+        actions = screen.query_one("#actions", OptionList)
+        index = [actions.get_option_at_index(i).id for i in range(actions.option_count)].index("pass_resolution")
+        assert str(actions.get_option_at_index(index).prompt).startswith("✗")
+        await choose_action(pilot, app, "pass_resolution")
+        assert isinstance(app.screen, MessageDialog)
+
+
+# ---------------------------------------------------------------- 3. a step's own fields decide its rule
+@pilot
+async def test_extend_with_both_parties_consent_opens_its_dialog_and_rechecks_live(engine: Engine) -> None:
+    app = make_app(engine, actor=COMMITTEE)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "楼上漏水殃及楼下")
+        extend = next(a for a in screen.actions if a.trigger == "extend")
+        assert extend.ready and not extend.enabled
+        await choose_action(pilot, app, "extend")
+        assert isinstance(app.screen, FormDialog)
+        dialog = app.screen
+        dialog.query_one("#input-party_a_consents", Select).value = "true"
+        dialog.query_one("#input-party_b_consents", Select).value = "false"
+        dialog.query_one("#input-extension_reason").focus()
+        await pilot.press(*"需等待鉴定结果")
+        await settle(pilot)
+        reasons = str(dialog.query_one("#dialog-reasons").render())
+        assert "需当事人乙同意延期为 是（现为 否）" in reasons
+        assert "当事人甲" not in reasons  # re-checked with what is typed: that one is met
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog  # still refused: the dialog stays, nothing is lost
+        dialog.query_one("#input-party_b_consents", Select).value = "true"
+        await settle(pilot)
+        assert not dialog.query_one("#dialog-reasons").display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")  # not irreversible: Enter takes it
+        await settle(pilot)
+        case = engine.case(screen.case_id)
+        assert case.data["mediating"]["extensions"] == 1
+        assert not next(a for a in screen.actions if a.trigger == "extend").ready  # only once
+
+
+# ---------------------------------------------------------------- 4. focus
+@pilot
+async def test_after_a_step_focus_is_on_the_next_forms_first_empty_required_field(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "闲置厂房出租给幼儿园举办者")
+        await type_into(pilot, app, "notice_place", "村务公开栏")
+        await choose_action(pilot, app, "start_implementation")
+        await settle(pilot)
+        assert engine.case(screen.case_id).state == "implementation"
+        assert app.focused is not None and app.focused.id == "input-completed_on"
+        assert app.screen.can_view_entire(app.focused)
+
+
+@pilot
+async def test_tab_never_stops_on_an_invisible_container(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "修缮三组村道")
+        screen.query_one("#actions").focus()
+        seen = []
+        for _ in range(14):
+            await pilot.press("tab")
+            seen.append(app.focused)
+        assert not [w for w in seen if isinstance(w, ScrollableContainer)
+                    and type(w).__module__ == "textual.containers"]
+        assert all(w is not None and w.id for w in seen)
+
+
+@pilot
+async def test_a_fast_tab_while_the_steps_are_rechecked_is_not_lost(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "修缮三组村道")
+        screen.query_one("#input-representatives").focus()
+        await pilot.press("3", "1", "tab", "1", "2")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        values = screen._typed_values()
+        assert (values["representatives"], values["attended"]) == ("31", "12")
+
+
+# ---------------------------------------------------------------- 6. reasons in the user's words
+@pilot
+async def test_reasons_show_labels_and_no_timer_steps_are_offered(engine: Engine) -> None:
+    app = make_app(engine, actor=Actor.of("书记", "secretary"))
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "夜间摩托车飙车扰民")
+        assert "deadline_passed" not in {a.trigger for a in screen.actions}  # the timer's step
+        text = "\n".join(r for a in screen.actions for r in a.reasons)
+        assert "True" not in text and "None" not in text and "urgent" not in text
