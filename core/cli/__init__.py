@@ -115,12 +115,13 @@ def launch_tui(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from yishi.cli import cases, outbox, system, worker, workflows
+    from yishi.cli import cases, outbox, plugin, system, worker, workflows
     from yishi.cli.config import config
 
     app.add_typer(workflows.app, name="workflows")
     app.add_typer(cases.app, name="case")
     app.add_typer(outbox.app, name="outbox")
+    app.add_typer(plugin.app, name="plugin")
     worker.register(app)
     system.register(app)
     app.command(name="config")(config)
