@@ -44,6 +44,11 @@ DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 class EmailNotifier:
     """Sends notifications by SMTP. See the module docstring for the settings."""
 
+    @property
+    def password(self) -> str | None:
+        """Read when a message is sent, so only the worker needs the secret (``password_env``)."""
+        return secret(self._settings, "password", self._where)
+
     def __init__(self, settings: Mapping[str, Any], *, name: str = "email",
                  default_lang: str | None = None) -> None:
         where = f"[notifiers.{name}]"
@@ -60,7 +65,7 @@ class EmailNotifier:
             raise ConfigError(f"{where}: sender {self.sender!r} is not an e-mail address",
                               message_zh=f"{where}：sender {self.sender!r} 不是电子邮件地址")
         self.username = settings.get("username")
-        self.password = secret(settings, "password", where)
+        self._settings, self._where = settings, where  # the password is read when sending (the worker)
         self.timeout = float(settings.get("timeout", 10))
         self.cafile = settings.get("cafile")
         if not self.channel.addresses:

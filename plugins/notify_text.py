@@ -226,6 +226,11 @@ def _local(at: Any) -> str:
 
 
 # ---------------------------------------------------------------- config
+ASKED_KINDS: set[str] = set()
+"""The channel types notifier plugins asked ``configured`` for, so the config can be checked
+for tables that no plugin reads (``yishi.config.check_channels``)."""
+
+
 def configured(kind: str) -> Iterator[tuple[str, Mapping[str, Any], str | None]]:
     """``(name, settings, config lang)`` of every ``[notifiers.NAME]`` table of this kind: its
     ``type`` (default: its name) is ``kind`` and it is not ``enabled = false``.
@@ -233,6 +238,7 @@ def configured(kind: str) -> Iterator[tuple[str, Mapping[str, Any], str | None]]
     Raises ``ConfigError`` when the config file is broken.
     """
     config = load_config()
+    ASKED_KINDS.add(kind)
     for name, settings in config.notifiers.items():
         if not isinstance(settings, Mapping):
             raise ConfigError(f"[notifiers.{name}] should be a table",

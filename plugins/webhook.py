@@ -90,12 +90,17 @@ class WebhookNotifier:
         if self.format not in FORMATS:
             raise ConfigError(f"{where}: format should be one of {', '.join(FORMATS)}, not {self.format!r}",
                               message_zh=f"{where}：format 只能是 {'、'.join(FORMATS)}")
-        self.secret = secret(settings, "secret", where)
+        self._settings, self._where = settings, where  # the secret is read when sending (the worker)
         self.timeout = float(settings.get("timeout", 10))
         self.headers = {str(k): str(v) for k, v in (settings.get("headers") or {}).items()}
         self.only = {"roles": list(settings.get("roles") or []), "people": list(settings.get("people") or [])}
         self.mentions = address_table(settings.get("mentions") or {}, f"{where} mentions")
         self._client: Any = None
+
+    @property
+    def secret(self) -> str | None:
+        """Read when a message is sent, so only the worker needs the secret (``secret_env``)."""
+        return secret(self._settings, "secret", self._where)
 
     def accepts(self, recipients: Mapping[str, Any]) -> bool:
         """With ``roles``/``people`` set, only notifications for those get a row on this channel."""

@@ -39,7 +39,14 @@ def collect_registry(pm: pluggy.PluginManager) -> Registry:
             raise PluginError(f"notifier {name!r} is registered twice; rename one of them")
         registry.notifiers[name] = notifier
 
+    from yishi.plugins import notify_text
+
+    notify_text.ASKED_KINDS.clear()
     pm.hook.yishi_register_notifiers(register=add_notifier)
+    if notify_text.ASKED_KINDS:  # the config names no channel that no installed notifier reads
+        from yishi.config import check_channels, load_config
+
+        check_channels(load_config(), notify_text.ASKED_KINDS | {"console"})
     return registry
 
 
