@@ -81,10 +81,15 @@ def upgrade() -> None:
         sa.Column("value", JSON, nullable=True),
         sa.UniqueConstraint("unit_id", "workflow_id", "name", name="uq_unit_params"),
     )
-    with op.batch_alter_table("cases") as batch_op:
-        batch_op.add_column(sa.Column("unit_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key("fk_cases_unit_id", "org_units", ["unit_id"], ["id"])
-        batch_op.create_index("ix_cases_unit_id", ["unit_id"])
+    # a plain ADD COLUMN, not batch mode: batch mode on SQLite rebuilds the table from its
+    # reflection, which cannot see expression indexes and so dropped ix_cases_open_urgency
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE cases ADD COLUMN unit_id INTEGER "
+                   "CONSTRAINT fk_cases_unit_id REFERENCES org_units (id)")
+    else:
+        op.add_column("cases", sa.Column("unit_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_cases_unit_id", "cases", "org_units", ["unit_id"], ["id"])
+    op.create_index("ix_cases_unit_id", "cases", ["unit_id"])
 
 
 def downgrade() -> None:
