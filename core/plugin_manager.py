@@ -48,6 +48,8 @@ def make_manager(extra: Iterable[Any] = (), *, entry_points: bool = True,
                 if name not in BUILTIN_PLUGINS and name not in allowed:
                     pm.unregister(plugin)
     for plugin in extra:
+        if pm.is_registered(plugin):  # installed too (an entry point): once is enough
+            continue
         pm.register(plugin, name=_plugin_name(plugin))
     try:
         pm.check_pending()
