@@ -96,11 +96,11 @@ def test_the_deployment_file_is_shared_and_personal_files_hold_preferences_only(
     deployment = tmp_path / "deployment.toml"
     db = tmp_path / "office.db"
     deployment.write_text(f'db = "sqlite:///{db}"\ntz = "Asia/Shanghai"\n'
-                          f'[params.{FOUR}]\nresolution_notice_period = "5d"\n', encoding="utf-8")
+                          f'[params.{FOUR}]\nnotice_period = "5d"\n', encoding="utf-8")
     personal.write_text(f'lang = "en"\ndeployment = "{deployment}"\n', encoding="utf-8")
     cfg = load_config()
     assert (cfg.db, cfg.lang, cfg.deployment) == (f"sqlite:///{db}", "en", deployment)
-    assert cfg.params[FOUR]["resolution_notice_period"] == "5d"
+    assert cfg.params[FOUR]["notice_period"] == "5d"
     # a personal file may not carry deployment settings while a deployment file is in use
     personal.write_text(f'lang = "en"\ndeployment = "{deployment}"\n[notifiers.email]\nhost = "x"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as err:
@@ -141,3 +141,35 @@ def test_secrets_are_needed_only_where_messages_are_sent(personal: Path, tmp_pat
     with Engine.open_configured() as engine:
         assert engine.registry.notifiers["office"].secret == "k"
         engine.start(FOUR, Actor.of("马书记", "secretary"), PROPOSAL)
+
+
+def test_workflows_show_prints_the_value_in_force_and_where_it_comes_from(personal: Path) -> None:
+    personal.write_text(f'[params.{FOUR}]\nnotice_period = "5d"\n', encoding="utf-8")
+    code, out = _cli("--json", "workflows", "show", FOUR)
+    assert code == 0, out
+    import json
+
+    shown = json.loads(out)
+    assert shown["params"]["notice_period"] == {"default": "7d", "value": "5d", "from": "deployment"}
+    assert shown["params"]["results_notice_period"]["from"] == "default"
+    assert shown["plugin"] == "yishi"
+    wide = CliRunner().invoke(app, ["--lang", "en", "workflows", "show", FOUR], env={"COLUMNS": "200"})
+    assert "5d (deployment settings)" in wide.output
+
+
+def test_a_misspelt_param_override_is_an_error(personal: Path, sqlite_url: str) -> None:
+    personal.write_text(f'[params.{FOUR}]\nnotice_periods = "5d"\n', encoding="utf-8")
+    code, out = _cli("--lang", "en", "workflows", "show", FOUR)
+    assert code == 1
+    assert "sets 'notice_periods', which workflow" in out and "did you mean 'notice_period'?" in out
+    with pytest.raises(ConfigError):
+        with Engine.open_configured(sqlite_url) as engine:
+            engine.start(FOUR, Actor.of("马书记", "secretary"), PROPOSAL)
+
+
+def test_workflows_list_names_the_plugin_and_fits_80_columns(personal: Path) -> None:
+    result = CliRunner().invoke(app, ["--lang", "en", "workflows", "list"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert any("bench_meeting" in line and "yishi" in line for line in lines)

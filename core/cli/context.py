@@ -42,9 +42,10 @@ class Session:
         """The installed workflows and rules, without opening the database."""
         if self._engine is not None:
             return self._engine.library
+        from yishi.config import load_config
         from yishi.engine.library import open_library
 
-        return open_library()
+        return open_library(params=load_config().params or None)
 
     def _close(self) -> None:
         if self._engine is not None:

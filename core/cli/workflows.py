@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from yishi.cli.context import session
-from yishi.cli.output import console, emit_json, t, table, title
+from yishi.cli.output import console, emit_json, jsonable, t, table, title
 from yishi.errors import Problem
 
 if TYPE_CHECKING:
@@ -35,10 +35,10 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         return
     out = console()
     if loaded:
-        grid = table(s.lang, "h_id", "h_version", "h_title", "h_file", right=("h_version",))
+        grid = table(s.lang, "h_id", "h_version", "h_title", "h_from_plugin", right=("h_version",))
         for item in loaded:
             wf = item.workflow
-            grid.add_row(wf.id, str(wf.version), wf.title.get(s.lang), item.file)
+            grid.add_row(wf.id, str(wf.version), wf.title.get(s.lang), library.plugin_of(item))
         out.print(grid)
     else:
         out.print(t("no_workflows", s.lang))
@@ -55,11 +55,16 @@ def show(ctx: typer.Context, workflow_id: Annotated[str, typer.Argument(metavar=
          as_json: JsonFlag = False) -> None:
     """One workflow: roles, params with defaults, states with their forms, transitions."""
     s = session(ctx)
-    loaded = s.library().get(workflow_id, version)
+    library = s.library()
+    loaded = library.get(workflow_id, version)
+    sources = library.param_sources(workflow_id, version)
     if as_json:
-        emit_json({**_summary(loaded), "definition": loaded.workflow.model_dump(mode="json")})
+        emit_json({**_summary(loaded), "plugin": library.plugin_of(loaded),
+                   "params": {name: {"default": jsonable(default), "value": jsonable(value), "from": where}
+                              for name, (default, value, where) in sources.items()},
+                   "definition": loaded.workflow.model_dump(mode="json")})
         return
-    _render_workflow(loaded, s.lang)
+    _render_workflow(loaded, s.lang, sources)
 
 
 @app.command()
@@ -141,7 +146,7 @@ def _problem(p: Problem) -> dict[str, Any]:
             "code": p.code}
 
 
-def _render_workflow(item: Loaded, lang: str) -> None:
+def _render_workflow(item: Loaded, lang: str, sources: dict[str, tuple[Any, Any, str]]) -> None:
     wf: Workflow = item.workflow
     out = console()
     out.print(f"{wf.title.get(lang)}  ({wf.id} v{wf.version})", style="bold")
@@ -157,10 +162,12 @@ def _render_workflow(item: Loaded, lang: str) -> None:
     out.print(roles)
 
     if wf.params:
-        params = table(lang, "h_name", "h_title", "h_type", "h_default", title=t("h_params", lang),
+        params = table(lang, "h_name", "h_title", "h_type", "h_default", "h_in_force", title=t("h_params", lang),
                        title_justify="left")
         for name, param in wf.params.items():
-            params.add_row(f"${name}", param.title.get(lang), param.type, str(param.default))
+            _default, value, where = sources[name]
+            shown = str(jsonable(value)) + ("" if where == "default" else f" ({t('from_deployment', lang)})")
+            params.add_row(f"${name}", param.title.get(lang), param.type, str(param.default), shown)
         out.print(params)
 
     states = table(lang, "h_id", "h_title", "h_form", "h_timers", title=t("h_states", lang),

@@ -9,7 +9,7 @@ from typing import Any
 import pluggy
 
 from yishi.definition.loader import Loaded, load_text
-from yishi.definition.models import Text
+from yishi.definition.models import Text, Workflow
 from yishi.definition.validate import Catalog
 from yishi.engine.machine import Compiled
 from yishi.errors import DefinitionError, NotFoundError, PluginError, Problem
@@ -76,15 +76,35 @@ class Library:
         self.problems: list[Problem] = []
         self._by_id: dict[str, dict[int, Loaded]] | None = None
         self._compiled: dict[str, Compiled] = {}
+        self.origins: dict[str, str] = {}
 
     # ---- files
     def _files(self) -> list[Path]:
+        """Every contributed file, in hook-call order; ``origins`` maps each to its plugin."""
+        from yishi.plugin_manager import BUILTIN_PLUGINS
+
         out: list[Path] = []
-        for contribution in self.pm.hook.yishi_workflow_files():
-            for item in contribution or ():
+        for impl in reversed(self.pm.hook.yishi_workflow_files.get_hookimpls()):  # pluggy's call order
+            plugin = "yishi" if impl.plugin_name in BUILTIN_PLUGINS else impl.plugin_name
+            for item in impl.function() or ():
                 path = Path(item)
-                out.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+                found = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+                out.extend(found)
+                self.origins.update({str(p): plugin for p in found})
         return out
+
+    def plugin_of(self, loaded: Loaded) -> str:
+        """The plugin that contributed ``loaded`` ("yishi" for the shipped ones)."""
+        self._load()
+        return self.origins.get(loaded.file, "")
+
+    def param_sources(self, workflow_id: str, version: int | None = None) -> dict[str, tuple[Any, Any, str]]:
+        """Each param of the workflow → (default, value in force, where it comes from:
+        ``"default"`` or ``"deployment"``). Raises ``NotFoundError``."""
+        wf = self.get(workflow_id, version).workflow
+        overrides = self.overrides(wf)
+        return {name: (param.default, wf.param_value(name, overrides),
+                       "deployment" if name in overrides else "default") for name, param in wf.params.items()}
 
     def _load(self) -> dict[str, dict[int, Loaded]]:
         if self._by_id is not None:
@@ -143,10 +163,28 @@ class Library:
         found = self._compiled.get(loaded.sha256)
         if found is None:
             wf = loaded.workflow
-            overrides = self.params.get(wf.id, {})
+            overrides = self.overrides(wf)
             params = {name: wf.param_value(name, overrides) for name in wf.params}
             found = self._compiled[loaded.sha256] = Compiled(loaded, params)
         return found
+
+    def overrides(self, wf: Workflow) -> dict[str, Any]:
+        """The deployment's ``[params.ID]`` for ``wf``. Raises ``ConfigError`` for a name the
+        workflow has no param of (a misspelt override is never silently ignored)."""
+        import difflib
+
+        from yishi.config import ConfigError
+
+        overrides = self.params.get(wf.id, {})
+        for name in overrides:
+            if name not in wf.params:
+                guess = difflib.get_close_matches(name, list(wf.params), n=1, cutoff=0.5)
+                hint = f"did you mean {guess[0]!r}?" if guess else f"its params: {', '.join(wf.params) or 'none'}"
+                raise ConfigError(
+                    f"[params.{wf.id}] sets {name!r}, which workflow {wf.id!r} has no param of; {hint}",
+                    message_zh=f"[params.{wf.id}] 设置了 {name!r}，但流程 {wf.id!r} 没有这个参数；"
+                               + (f"是不是 {guess[0]!r}？" if guess else f"其参数：{', '.join(wf.params) or '无'}"))
+        return overrides
 
     def cached(self, sha256: str) -> Compiled | None:
         """The Compiled for a definition hash, if built already (files or stored text)."""
