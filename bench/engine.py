@@ -124,6 +124,20 @@ def _timed_loop(n: int, step: Callable[[int], None]) -> float:
     return time.perf_counter() - start
 
 
+def paired_ratio(run_x: Callable[[int], float], n_x: int, run_y: Callable[[int], float], n_y: int,
+                 pairs: int) -> tuple[float, float, float]:
+    """The ratio rate(x)/rate(y) measured in short interleaved chunks, A B B A, ``pairs`` times:
+    each pair's ratio compares chunks run seconds apart, so disk and load drifts cancel out.
+    Returns (median, lowest, highest) of the pair ratios."""
+    ratios = []
+    for _ in range(pairs):
+        tx = run_x(n_x)
+        ty = run_y(n_y) + run_y(n_y)
+        tx += run_x(n_x)
+        ratios.append((2 * n_x / tx) / (2 * n_y / ty))
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
 # --------------------------------------------------------------------------- (a) transitions
 def raw_machine(engine: Engine) -> tuple[Machine, Any]:
     """A bare Machine with the workflow's states and transitions, a condition and a callback."""
@@ -581,6 +595,14 @@ def _table(n: int, rounds: int, cases: int, workdir: Path, *, quick: bool) -> in
                 f"{k} {f.rates[-1]:,.0f}/s" for k, f in figures.items()), flush=True)
     if rounds > 1:
         print()
+    pairs = 3 if quick else 15
+    chunk = max(20, n // 20)
+    paired = {}
+    for key, x, nx, y, ny in (
+            ("b/a", b.run, chunk, lambda k: run_transitions(machine, model, k), chunk * 50),
+            ("c/d", c.run, chunk, d.run, chunk),
+            ("b/dm", b.run, chunk, d_mem.run, chunk)):
+        paired[key] = paired_ratio(x, nx, y, ny, pairs)
     for eng in (mem, disk):
         eng.close()
     raw_conn.close()
@@ -604,6 +626,14 @@ def _table(n: int, rounds: int, cases: int, workdir: Path, *, quick: bool) -> in
           f"(best rounds {fb.best / fdm.best:.3f})")
     print(f"engine's own cost per fire: (c) − (d) = {1000 / fc.rate - 1000 / fd.rate:.3f} ms on a file, "
           f"(b) − (d') = {1000 / fb.rate - 1000 / fdm.rate:.3f} ms in memory; {_load()}")
+    print()
+    print(f"ratios from short interleaved chunks (A B B A, {chunk} fires a chunk, median of {pairs} pairs; "
+          "the figures to record, steadier than the rounds' medians above):")
+    for key, label in (("b/a", "(b)/(a)  fire in memory / raw transitions          "),
+                       ("c/d", "(c)/(d)  fire on a file / raw sqlite3, same writes "),
+                       ("b/dm", "(b)/(d') fire in memory / raw sqlite3 in memory    ")):
+        med, low, high = paired[key]
+        print(f"  {label} = {med:.4f}   (pairs from {low:.4f} to {high:.4f})")
     if quick:
         print("(--quick: one short round, for smoke checks; use a full run for figures to record)")
     return 0
