@@ -14,8 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from yishi.clock import FixedClock
-from yishi.durations import parse_duration
+from yishi.time.clock import as_utc
+from yishi.time.durations import parse_duration
 from yishi.engine.engine import Engine
 from yishi.engine.types import Actor, Case
 
@@ -45,10 +45,13 @@ Story = Callable[["Demo"], Iterator[Wait]]
 class Demo:
     """What a story may do: take steps as someone, and name dates relative to the simulated now."""
 
-    def __init__(self, engine: Engine, clock: FixedClock) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.clock = clock
         self.case_id = 0
+
+    @property
+    def clock(self) -> Engine:
+        return self.engine  # its now() is the simulation's stored clock
 
     def start(self, workflow_id: str, who: Actor, data: dict[str, Any]) -> Case:
         case = self.engine.start(workflow_id, who, data)
@@ -423,17 +426,34 @@ STORIES: list[tuple[str, float, Story]] = [
 
 
 def build_demo(url: str, *, now: datetime | None = None, days: int = 120) -> Engine:
-    """Create a demo database at ``url`` (which should be new) and return an engine on it.
+    """Create a demo database at ``url`` and return an engine on it.
 
-    Stories whose workflow is not installed are skipped. Every timer fires at its own due time
-    on the way; the history ends at ``now`` (default: the system clock), and the returned engine
-    reads that clock: the system clock, or ``FixedClock(now)`` when ``now`` is given.
+    The database becomes a **simulation** (see ``yishi.time.mode``) whose stored clock starts
+    ``days`` before ``now`` (default: the system clock); the stories run on it side by side, every
+    timer firing at its own due time on the way (``Engine.advance``), and the simulated now ends
+    at ``now``, where it stays until someone advances it. Stories whose workflow is not installed
+    are skipped.
+
+    Raises ``TimeError`` when ``url`` is a real database or already holds cases (the stories are
+    never mixed into other cases).
     """
-    end = now or datetime.now(timezone.utc)
-    clock = FixedClock(end - timedelta(days=days))
-    engine = Engine.open(url, clock=clock)
+    end = as_utc(now) if now is not None else datetime.now(timezone.utc)
+    engine = Engine.open(url)
+    try:
+        _check_target(engine)
+        engine.set_mode("simulation", now=end - timedelta(days=days))
+        with engine.store.write() as tx:
+            tx.set_meta(DEMO_KEY, end.isoformat())
+        _tell_stories(engine, end)
+    except BaseException:
+        engine.close()
+        raise
+    return engine
+
+
+def _tell_stories(engine: Engine, end: datetime) -> None:
     known = {loaded.workflow.id for loaded in engine.workflows()}
-    demo = Demo(engine, clock)
+    demo = Demo(engine)
     queue: list[tuple[datetime, int, Iterator[Wait], int]] = []
     for order, (workflow_id, ago, story) in enumerate(STORIES):
         if workflow_id in known:
@@ -441,7 +461,7 @@ def build_demo(url: str, *, now: datetime | None = None, days: int = 120) -> Eng
     heapq.heapify(queue)
     while queue:
         when, order, steps, case_id = heapq.heappop(queue)
-        _run_timers(engine, clock, min(when, end))
+        engine.advance(max(min(when, end), engine.now()))
         if when > end:
             continue  # a story that would run past today stops here
         demo.case_id = case_id
@@ -449,20 +469,75 @@ def build_demo(url: str, *, now: datetime | None = None, days: int = 120) -> Eng
             wait = next(steps)
         except StopIteration:
             continue
-        heapq.heappush(queue, (clock.now() + parse_duration(wait), order, steps, demo.case_id))
-    _run_timers(engine, clock, end)
-    from yishi.clock import SystemClock
-
-    engine.clock = SystemClock() if now is None else FixedClock(end)
-    return engine
+        heapq.heappush(queue, (engine.now() + parse_duration(wait), order, steps, demo.case_id))
+    engine.advance(end)
 
 
-def _run_timers(engine: Engine, clock: FixedClock, until: datetime) -> None:
-    """Move the clock to ``until``, firing every timer due on the way at its own due time."""
-    while (due := engine.next_due()) is not None and due <= until:
-        clock.set(max(due, clock.now()))
-        engine.tick(clock.now())
-    clock.set(max(until, clock.now()))
+DEMO_KEY = "demo_built"  # meta key: when the demo's stories were written into this database
+
+
+def is_demo(engine: Engine) -> bool:
+    """Whether the engine's database is a demo built by ``build_demo``."""
+    with engine.store.read() as tx:
+        return engine.mode == "simulation" and tx.get_meta(DEMO_KEY) is not None
+
+
+def _check_target(engine: Engine) -> None:
+    from yishi.time.mode import TimeError
+
+    where = engine.store.describe().get("url", "")
+    if engine.mode == "real":
+        raise TimeError(f"{where} is a real database: the demo's made-up stories are never written into it; "
+                        "run `yishi demo` without --db (its own demo database) or give a new database",
+                        message_zh=f"{where} 是正式数据库：演示用的虚构案件不会写入其中；请不带 --db 运行 "
+                                   "`yishi demo`（使用单独的演示数据库），或指定一个新数据库")
+    count = engine.count()
+    if count:
+        raise TimeError(f"{where} already holds {count} other cases: the demo's stories are only written "
+                        "into a new, empty database",
+                        message_zh=f"{where} 中已有 {count} 件其他案件：演示案件只写入新建的空数据库")
+
+
+def open_demo(url: str | None = None, *, reset: bool = False, now: datetime | None = None) -> tuple[Engine, bool]:
+    """The demo database (``url``, else ``demo.db`` in the user data directory): the existing one
+    if there is one, else a new one built now. ``reset`` rebuilds it (a demo SQLite file is
+    deleted first; another URL must be an empty database). Returns the engine and whether it
+    was built now.
+
+    Raises ``TimeError`` when ``url`` is a real database or holds cases that are not the demo's.
+    """
+    from yishi.time.mode import TimeError
+
+    path = demo_path() if url is None else _sqlite_file(url)
+    if reset and path is not None and path.exists():
+        if url is not None:
+            with Engine.open(url) as existing:
+                if not is_demo(existing):
+                    _check_target(existing)
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    url = url or f"sqlite:///{path}"
+    engine = Engine.open(url)
+    if is_demo(engine) and not reset:
+        return engine, False
+    try:
+        if is_demo(engine):
+            raise TimeError("--reset rebuilds a demo kept in a SQLite file; drop and recreate this "
+                            "database, then run `yishi demo` again",
+                            message_zh="--reset 只能重建 SQLite 文件中的演示数据库；请删除并重建此数据库后再运行 `yishi demo`")
+        _check_target(engine)
+    finally:
+        engine.close()
+    return build_demo(url, now=now), True
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def demo_path() -> Path:

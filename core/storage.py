@@ -172,6 +172,29 @@ class Tx(ABC):
         raise StorageError(f"{type(self).__name__} does not store an organisation",
                            message_zh="此存储不支持组织机构")
 
+    # the database's own settings (yishi.time.mode) and schedule runs (yishi.time.schedules)
+    @abstractmethod
+    def get_meta(self, key: str, *, for_update: bool = False) -> str | None:
+        """The value stored under ``key`` in the database's settings, or None."""
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` (insert or replace)."""
+
+    @abstractmethod
+    def claim_schedule_run(self, schedule: str, period: str, at: datetime) -> bool:
+        """Record that ``schedule`` runs for ``period``; False (and nothing written) when that
+        period was claimed already, by this or another worker. The claim is the unique row
+        (schedule, period): concurrent claimers cannot both succeed."""
+
+    @abstractmethod
+    def set_schedule_case(self, schedule: str, period: str, case_id: int) -> None:
+        """Note the case a claimed schedule run started."""
+
+    @abstractmethod
+    def schedule_runs(self, schedule: str | None = None) -> list[tuple[str, str, int | None, datetime]]:
+        """(schedule, period, case id, at) of the recorded runs, oldest first."""
+
 
 class Store(ABC):
     """A database the engine keeps its cases in."""

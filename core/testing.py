@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from yishi.clock import as_utc
-from yishi.durations import parse_duration
+from yishi.time.clock import as_utc
+from yishi.time.durations import parse_duration
 from yishi.engine.engine import Engine, TickResult
 from yishi.engine.types import Actor, Case, Event, FireResult
 from yishi.errors import RefusedError

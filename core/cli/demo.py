@@ -1,4 +1,5 @@
-"""``yishi demo``: build a fresh demo database from the seed stories and open the TUI on it."""
+"""``yishi demo``: open the demo database (a simulation), building it from the seed stories the
+first time, and open the TUI on it."""
 
 from __future__ import annotations
 
@@ -9,40 +10,36 @@ import typer
 
 from yishi.cli import views
 from yishi.cli.context import session
-from yishi.cli.output import console, t
+from yishi.cli.output import console, local, t
 
 
 def demo(ctx: typer.Context,
-         keep: Annotated[bool, typer.Option("--keep", help="Reuse the demo database if it exists.")] = False,
+         reset: Annotated[bool, typer.Option(
+             "--reset", help="Rebuild the demo database from the stories (its cases and simulated time are lost).")] = False,
+         keep: Annotated[bool, typer.Option("--keep", hidden=True,
+                                            help="Reuse the demo database if it exists (now the default).")] = False,
          no_tui: Annotated[bool, typer.Option(
              "--no-tui", help="Only print the cases (also when the output is not a terminal).")] = False,
          ) -> None:
-    """Create a demo database (realistic cases with months of history) and open the TUI on it.
+    """Open the demo database (realistic cases with months of history) in the TUI.
 
-    Uses --db if given, else demo.db in the user data directory (replaced unless --keep). You
-    act as the config file's person (--as/--role on the root command), else as the demo's
-    community secretary, who holds every role the stories use.
+    Uses --db if given, else demo.db in the user data directory. The first run builds it; later
+    runs open it as you left it (--reset rebuilds it). It is a simulation: its clock stands still
+    until you advance it (`yishi advance`, or the TUI's advance-time key). The stories are never
+    written into a real database or one that holds other cases. You act as the config file's
+    person (--as/--role on the root command), else as the demo's community secretary.
     """
     from yishi.cli import tui_settings
-    from yishi.demo import DEMO_ACTOR, build_demo, demo_path
-    from yishi.engine.engine import Engine
+    from yishi.demo import DEMO_ACTOR, open_demo
 
     s = session(ctx)
-    url = s.db
-    if url is None:
-        path = demo_path()
-        if path.exists() and not keep:
-            for suffix in ("", "-wal", "-shm"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-        exists = keep and path.exists()
-    else:
-        exists = keep
-    engine = Engine.open(url) if exists else build_demo(url)
+    engine, built = open_demo(s.db, reset=reset)
+    url = engine.store.describe().get("url", s.db or "")
     try:
         if no_tui or not interactive():
             out = console()
-            out.print(t("demo_ready", s.lang, url=url), soft_wrap=True)
+            out.print(t("demo_ready" if built else "demo_opened", s.lang, url=url,
+                        now=local(engine.now(), s.lang)), soft_wrap=True)
             views.print_case_list(engine, engine.cases(), engine.count(), s.lang)
             out.print(t("demo_next", s.lang, url=url), soft_wrap=True)
             return

@@ -10,7 +10,7 @@ from yishi.cli.context import parse_when, session
 from yishi.cli.output import console, emit_json, jsonable, local, t, table, title
 
 if TYPE_CHECKING:
-    from yishi.engine.engine import TickResult
+    from yishi.engine.engine import Engine, TickResult
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -27,24 +27,29 @@ def tick(ctx: typer.Context,
     results = engine.tick(when)
     following = engine.next_due()
     if as_json:
-        emit_json({"results": [_tick_json(r) for r in results], "next_due": jsonable(following)})
+        emit_json({"results": [tick_json(r) for r in results], "next_due": jsonable(following)})
         return
+    print_tick_results(engine, results, s.lang)
+    if following is not None:
+        console().print(t("next_due", s.lang, at=local(following, s.lang)), style="dim")
+
+
+def print_tick_results(engine: Engine, results: list[TickResult], lang: str, *, quiet: bool = False) -> None:
+    """One line per timer that fired (``quiet``: say nothing when none did)."""
     from yishi.cli.views import timer_target
 
     out = console()
-    if not results:
-        out.print(t("tick_nothing", s.lang))
+    if not results and not quiet:
+        out.print(t("tick_nothing", lang))
     for r in results:
         found = engine.definition_of(engine.case(r.timer.case_id)).states.get(r.timer.state)
-        state = found.title.get(s.lang) if found else r.timer.state
-        out.print(t(f"tick_{r.outcome}", s.lang, case=r.timer.case_id,
-                    target=timer_target(engine, r.timer, s.lang),
-                    state=state, reason=r.reason_zh if s.lang == "zh" else r.reason), soft_wrap=True)
-    if following is not None:
-        out.print(t("next_due", s.lang, at=local(following, s.lang)), style="dim")
+        state = found.title.get(lang) if found else r.timer.state
+        out.print(t(f"tick_{r.outcome}", lang, case=r.timer.case_id,
+                    target=timer_target(engine, r.timer, lang),
+                    state=state, reason=r.reason_zh if lang == "zh" else r.reason), soft_wrap=True)
 
 
-def _tick_json(r: TickResult) -> dict[str, Any]:
+def tick_json(r: TickResult) -> dict[str, Any]:
     return {"case_id": r.timer.case_id, "timer_id": r.timer.id, "state": r.timer.state,
             "kind": r.timer.kind, "target": r.timer.target, "due_at": jsonable(r.timer.due_at),
             "outcome": r.outcome, "event_seq": r.event.seq if r.event else None, "reason": r.reason,
@@ -103,9 +108,11 @@ def plugins(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from yishi.cli.advance import advance
     from yishi.cli.demo import demo
 
     app.command()(demo)
     app.command()(tick)
+    app.command()(advance)
     app.command()(verify)
     app.command()(plugins)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from yishi.clock import Clock, SystemClock, as_utc
+from yishi.time.clock import Clock, as_utc
+from yishi.time.mode import clock_for, read_mode, tick_moment
 from yishi.definition.loader import Loaded
 from yishi.definition.models import Transition, Workflow
 from yishi.engine.chain import GENESIS, event_hash
@@ -71,7 +72,9 @@ class Engine:
         self.store = store
         self.tz = ZoneInfo(tz or os.environ.get("YISHI_TZ") or "Asia/Shanghai")
         self.pm = pm
-        self.clock: Clock = clock or SystemClock()
+        self._clock_injected = clock is not None
+        self._mode = read_mode(store)  # real | simulation | sandbox: see yishi.time.mode
+        self.clock: Clock = clock_for(self._mode, store, clock)
         self.registry = collect_registry(pm)
         self.library = Library(pm, self.registry, params)
         self._stored: set[str] = set()
@@ -127,6 +130,36 @@ class Engine:
         """The organisation: units, people, grants and the administration log."""
         from yishi.org import Org
         return Org(self)
+
+    # ------------------------------------------------------------ time (yishi.time.mode)
+    @property
+    def mode(self) -> str:
+        """``real``, ``simulation`` or ``sandbox`` (no mode stored)."""
+        return self._mode
+
+    def set_mode(self, mode: str, *, now: datetime | None = None) -> None:
+        """Make the database ``real`` or a ``simulation`` whose clock starts at ``now``."""
+        from yishi.time.mode import set_mode
+
+        set_mode(self, mode, now=now)
+
+    def advance(self, to: datetime) -> list[TickResult]:
+        """Move a simulation's clock to ``to``, firing due timers in order, each at its due time."""
+        from yishi.time.mode import advance
+
+        return advance(self, to)
+
+    def advance_by(self, delta: Any) -> list[TickResult]:
+        """``advance`` by a ``timedelta`` or a duration text (``7d``, ``1mo``, ``3wd``)."""
+        from yishi.time.mode import advance_by
+
+        return advance_by(self, delta)
+
+    def advance_to_next(self) -> list[TickResult]:
+        """``advance`` to the next pending deadline (nothing when none is pending)."""
+        from yishi.time.mode import advance_to_next
+
+        return advance_to_next(self)
 
     # ------------------------------------------------------------ workflows
     def workflows(self) -> list[Loaded]:
@@ -409,8 +442,9 @@ class Engine:
 
     def tick(self, now: datetime | None = None, *, limit: int | None = None) -> list[TickResult]:
         """Fire every timer due at ``now`` (default: the clock), earliest first, each in its own
-        transaction, exactly once. Several engines may tick one database at once."""
-        now = as_utc(now) if now is not None else self.now()
+        transaction, exactly once. Several engines may tick one database at once. In a real
+        database or a simulation, ``now`` may not be later than the present (``TimeError``)."""
+        now = tick_moment(self, now)
         results: list[TickResult] = []
         while limit is None or len(results) < limit:
             fired: FireResult | None = None

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from yishi.clock import as_utc
-from yishi.durations import parse_duration
+from yishi.time.clock import as_utc
+from yishi.time.durations import parse_duration
 from yishi.engine.machine import Compiled
 from yishi.engine.types import SYSTEM, Case, TimerRow
 from yishi.rules import GuardSpec, RuleContext, run_guard

@@ -20,7 +20,7 @@ from yishi.engine.types import Case, CaseFilter, Event, Link, Notification, Time
 from yishi.errors import ConflictError, StorageError
 from yishi.storage import Store, Tx
 from yishi.plugins.sqlstore.tables import (
-    CaseRow, DefinitionRow, EventRow, LinkRow, OutboxRow, TimerDbRow,
+    CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow, TimerDbRow,
 )
 
 cases_t = CaseRow.__table__
@@ -29,6 +29,8 @@ timers_t = TimerDbRow.__table__
 outbox_t = OutboxRow.__table__
 defs_t = DefinitionRow.__table__
 links_t = LinkRow.__table__
+meta_t = MetaRow.__table__
+runs_t = ScheduleRunRow.__table__
 
 # The hot path's statements, built once with bind parameters: SQLAlchemy then finds the compiled
 # form in its cache by identity instead of rebuilding and re-keying a statement on every call.
@@ -494,6 +496,37 @@ class SqlTx(Tx):
         from yishi.plugins.sqlstore.org_store import SqlOrgTx
 
         return SqlOrgTx(self.conn, self.dialect)
+
+    # ---- meta and schedule runs
+    def get_meta(self, key: str, *, for_update: bool = False) -> str | None:
+        stmt = select(meta_t.c.value).where(meta_t.c.key == key)
+        if for_update and self.dialect != "sqlite":
+            stmt = stmt.with_for_update()
+        return self.conn.execute(stmt).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        done = self.conn.execute(update(meta_t).where(meta_t.c.key == key).values(value=value))
+        if done.rowcount == 0:
+            self.conn.execute(insert(meta_t).values(key=key, value=value))
+
+    def claim_schedule_run(self, schedule: str, period: str, at: datetime) -> bool:
+        # a savepoint, so a lost race (the unique constraint) leaves the transaction usable
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(runs_t).values(schedule=schedule, period=period, at=at))
+        except IntegrityError:
+            return False
+        return True
+
+    def set_schedule_case(self, schedule: str, period: str, case_id: int) -> None:
+        self.conn.execute(update(runs_t).where(runs_t.c.schedule == schedule, runs_t.c.period == period)
+                          .values(case_id=case_id))
+
+    def schedule_runs(self, schedule: str | None = None) -> list[tuple[str, str, int | None, datetime]]:
+        stmt = select(runs_t).order_by(runs_t.c.id)
+        if schedule is not None:
+            stmt = stmt.where(runs_t.c.schedule == schedule)
+        return [(r.schedule, r.period, r.case_id, r.at) for r in self.conn.execute(stmt)]
 
 
 def _case_values(case: Case) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""SQLModel tables of the built-in store: definitions, cases, events, timers, outbox."""
+"""SQLModel tables of the built-in store: definitions, cases, events, timers, outbox, meta, schedule runs."""
 
 from __future__ import annotations
 
@@ -161,6 +161,26 @@ class LinkRow(SQLModel, table=True):
     kind: str = Field(default="handover", max_length=50)
     at: datetime = _utc()
     actor: str = Field(default="", max_length=200)
+
+
+class MetaRow(SQLModel, table=True):
+    """The database's own settings: ``mode`` (real | simulation; absent: sandbox), ``sim_now``."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ScheduleRunRow(SQLModel, table=True):
+    """One period in which a schedule started its case; unique, so a period starts exactly once."""
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (UniqueConstraint("schedule", "period", name="uq_schedule_runs_period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    schedule: str = Field(max_length=200)
+    period: str = Field(max_length=50)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    at: datetime = _utc()
 
 
 from yishi.plugins.sqlstore import org_tables  # noqa: E402,F401 - registers the organisation's tables
