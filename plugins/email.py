@@ -28,14 +28,14 @@ import smtplib
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate, getaddresses, parseaddr
 from typing import Any
 
 from yishi.config import ConfigError
 from yishi.delivery import DeliveryError
 from yishi.engine.types import Notification
 from yishi.hookspecs import hookimpl
-from yishi.plugins.notify_text import Channel, configured, required, secret
+from yishi.plugins.notify_text import Channel, configured, one_line, required, secret
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -86,15 +86,28 @@ class EmailNotifier:
                                 message_zh=f"没有为 {note.recipients} 配置邮箱地址", retry=False)
         text = self.channel.render(note)
         msg = EmailMessage()
-        msg["Subject"] = text.subject
-        msg["From"] = self.sender
-        msg["To"] = ", ".join(to)
+        try:
+            msg["Subject"] = one_line(text.subject)
+            msg["From"] = self.sender
+            if len(to) == 1:
+                msg["To"] = to[0]
+            else:  # residents and staff must not see each other's addresses: every one is Bcc
+                msg["To"] = "undisclosed-recipients:;"
+                msg["Bcc"] = ", ".join(to)
+        except ValueError as exc:  # an address with a line break or other damage, from the config
+            raise DeliveryError(f"cannot write the e-mail headers: {exc}; fix the addresses in the config",
+                                message_zh=f"无法生成邮件头：{exc}；请修正配置中的邮箱地址", retry=False) from None
         msg["Date"] = formatdate(localtime=False)
         domain = parseaddr(self.sender)[1].rpartition("@")[2] or "yishi.invalid"
         msg["Message-ID"] = f"<yishi-outbox-{note.id}@{domain}>"
         msg["X-Yishi-Delivery"] = str(note.id)
         msg.set_content(text.body + "\n", charset="utf-8")
         return msg
+
+    def recipients(self, msg: EmailMessage) -> list[str]:
+        """The envelope recipients of ``msg``: its To and Bcc addresses (Bcc is never sent)."""
+        return [addr for _name, addr in getaddresses(msg.get_all("To", []) + msg.get_all("Bcc", []))
+                if addr]
 
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.cafile)
@@ -114,7 +127,7 @@ class EmailNotifier:
                     client.starttls(context=self._context())
                 if self.username:
                     client.login(str(self.username), self.password or "")
-                refused = client.send_message(msg)
+                refused = client.send_message(msg, to_addrs=self.recipients(msg))
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}",
                                 message_zh=f"SMTP 登录被拒：{exc.smtp_code} {_text(exc.smtp_error)}",

@@ -40,6 +40,14 @@ def mask_data(value: Any) -> Any:
     return value
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks folded into spaces: a subject or title is one line."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
 # ---------------------------------------------------------------- templates
 # One body template per notification kind and language; ``subject`` is the title line (e-mail
 # subject, robot message title). A channel overrides any of them in its config table:
@@ -143,7 +151,7 @@ class Channel:
         env = _environment(self.templates)
         ctx = context(note, self.lang)
         kind = note.kind if f"{self.lang}/{note.kind}" in env.loader.mapping else "default"
-        subject = env.get_template(f"{self.lang}/subject").render(ctx).strip()
+        subject = one_line(env.get_template(f"{self.lang}/subject").render(ctx))
         body = env.get_template(f"{self.lang}/{kind}").render(ctx).strip()
         if not self.private:
             subject, body = mask(subject), mask(body)

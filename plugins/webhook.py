@@ -40,6 +40,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -184,8 +185,27 @@ class WebhookNotifier:
             self._client = None
 
 
+_MD_ALWAYS = re.compile(r"([\\`*_\[\]()!|~{}])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+=#>]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` (user data rendered into a message) as literal markdown: emphasis, links,
+    headings, quotes, lists, and tags such as WeCom's ``<@all>`` or ``<font>`` show as typed.
+    Only the mentions the notifier adds itself stay live."""
+    text = _MD_ALWAYS.sub(r"\\\1", text).replace("<", "&lt;")
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def escape_feishu(text: str) -> str:
+    """``text`` for a Feishu post's text element: its tags (``<at user_id="all">``) are broken
+    with a zero-width space after ``<``, so no user text can mention anyone."""
+    return text.replace("<", "<\u200b")
+
+
 def _wecom(text: Rendered, mentions: list[str]) -> dict[str, Any]:
-    content = f"### {text.subject}\n" + "\n".join(f"> {line}" if line else "" for line in text.body.splitlines())
+    content = f"### {escape_markdown(text.subject)}\n" + "\n".join(
+        f"> {escape_markdown(line)}" if line else "" for line in text.body.splitlines())
     if mentions:
         content += "\n" + " ".join(f"<@{m}>" for m in mentions)
     raw = content.encode("utf-8")
@@ -197,7 +217,8 @@ def _wecom(text: Rendered, mentions: list[str]) -> dict[str, Any]:
 def _dingtalk(text: Rendered, mentions: list[str]) -> dict[str, Any]:
     mobiles = [m for m in mentions if m.isdigit()]
     users = [m for m in mentions if not m.isdigit()]
-    body = f"#### {text.subject}\n\n" + "\n\n".join(line for line in text.body.splitlines() if line)
+    body = f"#### {escape_markdown(text.subject)}\n\n" + "\n\n".join(
+        escape_markdown(line) for line in text.body.splitlines() if line)
     if mentions:
         body += "\n\n" + " ".join(f"@{m}" for m in mentions)  # DingTalk shows an @ only if the text has it
     return {"msgtype": "markdown", "markdown": {"title": text.subject, "text": body},
@@ -205,11 +226,13 @@ def _dingtalk(text: Rendered, mentions: list[str]) -> dict[str, Any]:
 
 
 def _feishu(text: Rendered, mentions: list[str]) -> dict[str, Any]:
-    lines: list[list[dict[str, Any]]] = [[{"tag": "text", "text": line}] for line in text.body.splitlines() if line]
+    lines: list[list[dict[str, Any]]] = [[{"tag": "text", "text": escape_feishu(line)}]
+                                         for line in text.body.splitlines() if line]
     if mentions:
         lines.append([{"tag": "at", "user_id": m} for m in mentions])
     lang = "zh_cn" if text.lang == "zh" else "en_us"
-    return {"msg_type": "post", "content": {"post": {lang: {"title": text.subject, "content": lines}}}}
+    return {"msg_type": "post", "content": {"post": {lang: {"title": escape_feishu(text.subject),
+                                                             "content": lines}}}}
 
 
 @hookimpl

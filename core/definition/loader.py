@@ -35,9 +35,16 @@ def check_text(text: str | bytes, file: str = "<string>",
     """Return the workflow in ``text`` (or None) and every problem found, without raising."""
     try:
         source = read_source(text, file)
+        return validate(source, catalog)
     except SourceError as exc:
         return None, exc.problems
-    return validate(source, catalog)
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "the file is nested too deeply to be read",
+                              "flatten the structure; a workflow needs few levels", "depth")]
+    except Exception as exc:  # noqa: BLE001 - no input may crash the loader: it becomes a problem
+        return None, [Problem(file, 1, 1, f"the file cannot be read as a workflow ({type(exc).__name__}: {exc})",
+                              "check it against 'yishi workflows schema'; this is a bug in yishi too: "
+                              "please report the file", "internal")]
 
 
 def load_text(text: str | bytes, file: str = "<string>", catalog: Catalog | None = None) -> Loaded:

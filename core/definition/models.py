@@ -235,6 +235,8 @@ class Timer(_Model):
         if value is None:
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ValueError(f"{value!r} is not a duration; write e.g. '7d', '36h' or 'P7D'")
             value = f"{int(value)}s"
         value = str(value)
         if not value.startswith("$"):

@@ -141,6 +141,11 @@ def _syntax_problem(file: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     return Problem(file, line, col, f"YAML syntax error: {what}", hint, "yaml")
 
 
+_TAG_NOUNS = {"int": "a whole number", "float": "a number", "bool": "true or false", "null": "empty"}
+_TAG_EXAMPLES = {"int": "a whole number such as 3", "float": "a number such as 0.5",
+                 "bool": "true or false", "null": "nothing after the colon"}
+
+
 class _Builder:
     """Turns composed YAML nodes into plain data, recording marks and refusing unsafe input."""
 
@@ -215,7 +220,15 @@ class _Builder:
             return node.value
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text; the schema decides what they mean
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except Exception:  # noqa: BLE001 - PyYAML raises ValueError, KeyError, IndexError… for '!!int abc'
+            kind = node.tag.rpartition(":")[2]
+            self._add(node, f"{node.value!r} cannot be read as {_TAG_NOUNS.get(kind, kind)} "
+                            f"(it is tagged '!!{kind}')",
+                      f"remove the '!!{kind}' tag, or write {_TAG_EXAMPLES.get(kind, 'a plain value')}",
+                      "tag")
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         if node.tag != "tag:yaml.org,2002:map":

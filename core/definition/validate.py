@@ -54,8 +54,7 @@ NAME_HINT = "use lower-case letters, digits and '_', starting with a letter"
 def _schema_problem(source: Source, err: Any) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
-    path = _yaml_path(source, tuple(p for p in loc
-                                    if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS))))
+    path = _yaml_path(source, _written(source.data, loc))
     if loc and loc[-1] == "[key]":
         key = str(loc[-2]) if len(loc) > 1 else "?"
         return source.problem(path, f"{_describe(path[:-1])}: {key!r} is not a valid name",
@@ -171,6 +170,30 @@ def _yaml_path(source: Source, path: Path) -> Path:
 
 
 _UNION_TAGS = {"str", "int", "float", "list[str]", "function-before[_from_plain(), Text]"}
+
+
+def _written(data: Any, loc: tuple[Any, ...]) -> Path:
+    """The steps of a pydantic error location that name something written in ``data``.
+
+    Pydantic puts the names of union members (``int``, ``list[str]``) and markers such as
+    ``[key]`` into locations; they are dropped, but a key the author wrote (even ``a[b]`` or
+    ``int``) is kept, because it is found in the data at that point.
+    """
+    out: list[str | int] = []
+    node: Any = data
+    for step in loc:
+        if isinstance(node, dict) and step in node:
+            out.append(step)
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            out.append(step)
+            node = node[step]
+        elif isinstance(step, str) and ("[" in step or step in _UNION_TAGS):
+            continue
+        else:
+            out.append(step)  # a key the model expects but the data lacks ('missing'), or args
+            node = None
+    return tuple(out)
 
 
 def _describe(path: Path) -> str:
@@ -300,6 +323,7 @@ class _Checker:
                               f"{_did_you_mean(role, self.w.roles)}declare it under 'roles:' "
                               f"or use one of {self._names(self.w.roles)}",
                               code="unknown_role")
+            self._readonly_redeclared(base, t)
             form_here = {f.name for src in t.source if src in self.w.states
                          for f in self.w.states[src].form} | {f.name for f in t.form}
             for j, call in enumerate(t.guards):
@@ -308,6 +332,21 @@ class _Checker:
             for j, call in enumerate(t.actions):
                 self._call(base + ("actions", j), "action", call.name, call.args,
                            self.catalog.actions, form_here)
+
+    def _readonly_redeclared(self, base: Path, t: Any) -> None:
+        """A transition's form may not declare a field its source state keeps ``readonly``:
+        the procedure records that field itself, so nobody may type it in on the way out."""
+        for j, f in enumerate(t.form):
+            for src in t.source:
+                state = self.w.states.get(src)
+                spec = next((g for g in state.form if g.name == f.name), None) if state else None
+                if spec is not None and spec.readonly:
+                    self._add(base + ("form", j, "name"),
+                              f"transition {t.trigger!r}: field {f.name!r} is readonly in state {src!r}, "
+                              "so its form may not declare it again",
+                              f"rename the transition's field, or drop 'readonly: true' from {f.name!r} "
+                              f"in {src!r} if people may type it in", code="readonly_redeclared")
+                    break
 
     def _call(self, path: Path, kind: str, name: str, args: dict[str, Any],
               known: Mapping[str, type[BaseModel] | None], form_here: set[str]) -> None:
@@ -329,8 +368,7 @@ class _Checker:
             for err in exc.errors():
                 if err["loc"]:
                     wrong.add(str(err["loc"][0]))
-                loc = tuple(p for p in err["loc"]
-                            if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS)))
+                loc = _written(args, tuple(err["loc"]))
                 if err["type"] == "extra_forbidden":
                     self._add(args_path + loc, f"{kind} {name!r} takes no argument {loc[-1]!r}",
                               f"{_did_you_mean(str(loc[-1]), model.model_fields)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any
@@ -58,7 +59,11 @@ def _coerce(spec: FormField, raw: Any, resolve: Resolve) -> Any:
     if kind in ("text", "longtext", "person"):
         if isinstance(raw, (dict, list)):
             raise _Bad("应为文字", "should be text")
-        return str(raw)
+        text = str(raw)
+        if "\x00" in text:  # PostgreSQL cannot store it; refused here with the field's name
+            raise _Bad("含有空字符（NUL，\\0），请删去后再提交",
+                       "contains a NUL character (\\0), which cannot be stored; remove it and submit again")
+        return text
     if kind in ("integer", "number"):
         value = _number(raw, integer=kind == "integer")
         _bounds(spec, value, resolve)
@@ -108,6 +113,8 @@ def _number(raw: Any, *, integer: bool) -> int | float:
         value = float(raw) if not isinstance(raw, (int, float)) else raw
     except (TypeError, ValueError):
         raise _Bad("应为数字", "should be a number") from None
+    if not math.isfinite(value):
+        raise _Bad("应为有限的数字", "should be a finite number")
     if integer:
         if float(value) != int(value):
             raise _Bad("应为整数", "should be a whole number")
@@ -151,9 +158,12 @@ def _datetime(raw: Any) -> str:
         value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).strip())
     except ValueError:
         raise _Bad("时间格式应为 YYYY-MM-DDTHH:MM", "should be a date and time as YYYY-MM-DDTHH:MM") from None
-    if value.tzinfo is None:
-        value = value.astimezone()  # a typed local time; stored as UTC
-    return value.astimezone(timezone.utc).isoformat()
+    try:
+        if value.tzinfo is None:
+            value = value.astimezone()  # a typed local time; stored as UTC
+        return value.astimezone(timezone.utc).isoformat()
+    except (OverflowError, ValueError):  # the year 1 or 9999 moved past the calendar's end
+        raise _Bad("时间超出可用范围", "is out of the range of dates that can be stored") from None
 
 
 def _list(raw: Any) -> list[Any]:

@@ -326,12 +326,14 @@ class SqlTx(Tx):
         if filt.workflow_id:
             conds.append(cases_t.c.workflow_id == filt.workflow_id)
         if filt.roles is not None:
-            conds.append(or_(False, *[cases_t.c.act_roles.like(f"%,{role},%") for role in filt.roles]))
+            # autoescape: a '%' or '_' typed into a filter matches itself, not everything
+            conds.append(or_(False, *[cases_t.c.act_roles.contains(f",{role},", autoescape=True)
+                                      for role in filt.roles]))
         if filt.state:
             conds.append(cases_t.c.state == filt.state)
         if filt.search:
-            like = f"%{filt.search}%"
-            term = [cases_t.c.subject.like(like), cases_t.c.opened_by.like(like)]
+            term = [cases_t.c.subject.contains(filt.search, autoescape=True),
+                    cases_t.c.opened_by.contains(filt.search, autoescape=True)]
             if filt.search.lstrip("#").isdigit():
                 term.append(cases_t.c.id == int(filt.search.lstrip("#")))
             conds.append(or_(*term))
