@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import (
     Connection, and_, bindparam, create_engine, event, func, insert, or_, select, update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
@@ -227,8 +229,11 @@ def _operational(exc: DBAPIError, url: str) -> Exception:
     text = str(exc.orig) if exc.orig is not None else str(exc)
     lowered = text.lower()
     if "could not serialize" in lowered or "deadlock" in lowered:
-        return ConflictError("the case changed meanwhile; nothing was saved — reload and try again",
-                             message_zh="案件已被他人更新，本次未保存；请刷新后重试")
+        # Not a conflict (the user's revision may be right): the database broke a lock cycle or
+        # could not order two transactions. Nothing was saved; the same request may simply be sent again.
+        return StorageError("the database stopped this change to break a lock cycle with another one; "
+                            f"nothing was saved — try again ({text.splitlines()[0] if text else ''})",
+                            message_zh="数据库为解除与另一操作的锁等待而中止了本次修改，未保存任何内容；请重试")
     return StorageError(f"the database {url} is unavailable: {text}",
                         message_zh=f"数据库 {url} 不可用：{text}")
 
@@ -273,10 +278,12 @@ class SqlTx(Tx):
 
     def put_definition(self, *, sha256: str, workflow_id: str, version: int, text: str,
                        file: str, at: datetime) -> None:
-        exists = self.conn.execute(select(defs_t.c.sha256).where(defs_t.c.sha256 == sha256)).first()
-        if exists is None:
-            self.conn.execute(insert(defs_t).values(sha256=sha256, workflow_id=workflow_id, version=version,
-                                                    text=text, file=file, loaded_at=at))
+        # Idempotent: several first starts of one workflow may store its text at the same moment;
+        # the first insert wins and the others do nothing (no unique violation, no conflict).
+        dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        self.conn.execute(dialect_insert(defs_t).values(
+            sha256=sha256, workflow_id=workflow_id, version=version, text=text, file=file, loaded_at=at,
+        ).on_conflict_do_nothing(index_elements=[defs_t.c.sha256]))
 
     def definitions(self) -> list[tuple[str, int, str]]:
         rows = self.conn.execute(select(defs_t.c.workflow_id, defs_t.c.version, defs_t.c.sha256)
@@ -390,12 +397,33 @@ class SqlTx(Tx):
         self.prepared["cancel_timers"].execute(self.conn, {"b_case_id": case_id})
 
     def claim_due_timer(self, now: datetime) -> TimerRow | None:
-        stmt = (select(timers_t).where(timers_t.c.status == "pending", timers_t.c.due_at <= now)
-                .order_by(timers_t.c.due_at, timers_t.c.id).limit(1))
-        if self.dialect != "sqlite":
-            stmt = stmt.with_for_update(skip_locked=True)
-        row = self.conn.execute(stmt).first()
-        return _timer(row) if row else None
+        """The pending timer due first, with its case locked (PostgreSQL: case, then timer).
+
+        Every writer locks a case before its timers (a step locks the case, then cancels and
+        adds its timers), so the claim does too: it locks the case of the earliest due timer
+        whose case nobody holds (``SKIP LOCKED``: a case being stepped is left for the next
+        pass), then the timer, checking it is still pending. Claiming the timer first, as before,
+        deadlocked against a concurrent step on that case.
+        """
+        due = (timers_t.c.status == "pending", timers_t.c.due_at <= now)
+        if self.dialect == "sqlite":  # writers are serialised by BEGIN IMMEDIATE: no lock order
+            row = self.conn.execute(select(timers_t).where(*due)
+                                    .order_by(timers_t.c.due_at, timers_t.c.id).limit(1)).first()
+            return _timer(row) if row else None
+        passed: list[int] = []
+        while True:
+            candidate = self.conn.execute(
+                select(timers_t.c.id).join(cases_t, cases_t.c.id == timers_t.c.case_id)
+                .where(*due, timers_t.c.id.not_in(passed) if passed else True)
+                .order_by(timers_t.c.due_at, timers_t.c.id).limit(1)
+                .with_for_update(of=cases_t, skip_locked=True)).first()
+            if candidate is None:
+                return None
+            row = self.conn.execute(select(timers_t).where(timers_t.c.id == candidate.id, *due)
+                                    .with_for_update()).first()
+            if row is not None:
+                return _timer(row)
+            passed.append(candidate.id)  # fired or cancelled by whoever held the case: the next one
 
     def finish_timer(self, timer_id: int, *, status: str, result: str, at: datetime) -> None:
         self.conn.execute(update(timers_t).where(timers_t.c.id == timer_id)
