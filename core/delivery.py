@@ -12,9 +12,12 @@ How one row is delivered, and what is guaranteed:
    message is on the wire.
 2. **Send**, outside any transaction, through the channel's notifier.
 3. **Finish** (one short transaction): ``delivered``, or ``pending`` again with an exponential
-   backoff, or ``failed`` once ``max_attempts`` are used (the error is kept on the row:
-   ``yishi outbox list --failed``; ``yishi outbox retry ID`` tries again). The finish is fenced by
-   the attempt number: it changes the row only if it is still ``sending`` under this attempt.
+   backoff capped at an hour for a transient failure (kept up for 7 days by default, see
+   ``DeliveryPolicy``), or ``failed`` at once for a permanent one (a 4xx answer, a refused
+   address or login) and when the attempts are used up. The error is kept on the row:
+   ``yishi outbox list --failed``; ``yishi outbox retry ID`` or ``retry --failed [--channel C]``
+   tries again. The finish is fenced by the attempt number: it changes the row only if it is
+   still ``sending`` under this attempt.
 
 So a row is **marked delivered exactly once**, and a worker that is stopped with SIGTERM/SIGINT
 finishes its current row first. The **send itself is at least once**, as with any outbox: if
@@ -70,13 +73,23 @@ class Notifier(Protocol):
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    """How a channel retries: ``max_attempts`` in all, waiting ``retry_after`` × 2^(n-1) after
-    the n-th failure (at most ``retry_max``); a claimed row's sender holds it for ``lease``."""
+    """How a channel retries.
 
-    max_attempts: int = 8
+    A transient failure (the receiver is down, a timeout, HTTP 5xx/429, SMTP 4xx) is retried,
+    waiting ``retry_after`` × 2^(n-1) after the n-th failure but never more than ``retry_max``,
+    until the row is ``give_up_after`` old (default 7 days, so an outage of days loses nothing),
+    or, when ``max_attempts`` is set, until that many attempts were made. A permanent failure
+    (``DeliveryError(retry=False)``: a 4xx answer, a refused address or login) fails at once.
+    A claimed row's sender holds it for ``lease``; a row whose sender died ``max_crashes`` times
+    in a row (its lease ran out each time) is given up as a message that kills its sender.
+    """
+
+    max_attempts: int | None = None
     retry_after: timedelta = timedelta(seconds=30)
-    retry_max: timedelta = timedelta(hours=6)
+    retry_max: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=5)
+    give_up_after: timedelta = timedelta(days=7)
+    max_crashes: int = 3
 
     def backoff(self, attempts: int) -> timedelta:
         """How long to wait after ``attempts`` failed attempts."""
@@ -85,10 +98,28 @@ class DeliveryPolicy:
         factor = 2 ** min(attempts - 1, 30)
         return min(self.retry_after * factor, self.retry_max)
 
+    @property
+    def attempts(self) -> int:
+        """How many attempts a row gets: ``max_attempts`` when set, else as many as the backoff
+        fits into ``give_up_after`` (173 with the defaults: 7 days, then hourly). Counting
+        attempts rather than hours means a worker that was down too gives the row its full
+        share, and ``yishi outbox retry`` starts a fresh one."""
+        if self.max_attempts is not None:
+            return self.max_attempts
+        waited, n = timedelta(0), 1
+        while waited < self.give_up_after and n < 100_000:
+            waited += max(self.backoff(n), timedelta(seconds=1))
+            n += 1
+        return n
+
+    def attempts_left(self, attempts: int) -> bool:
+        return attempts < self.attempts
+
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], where: str = "notifier") -> DeliveryPolicy:
         """The policy a channel's config table sets (``max_attempts``, ``retry_after``,
-        ``retry_max``, ``lease``; durations like ``30s``, ``6h``), defaults for the rest.
+        ``retry_max``, ``lease``, ``give_up_after``; durations like ``30s``, ``6h``, ``7d``),
+        defaults for the rest.
 
         Raises ``ConfigError`` naming the key for a value that is not valid.
         """
@@ -101,7 +132,7 @@ class DeliveryPolicy:
                 raise ConfigError(f"{where}: max_attempts should be a whole number ≥ 1, not {raw!r}",
                                   message_zh=f"{where}：max_attempts 应为不小于 1 的整数，而不是 {raw!r}")
             values["max_attempts"] = raw
-        for key in ("retry_after", "retry_max", "lease"):
+        for key in ("retry_after", "retry_max", "lease", "give_up_after"):
             if settings.get(key) is not None:
                 try:
                     values[key] = parse_duration(settings[key])
@@ -154,16 +185,16 @@ def deliver_one(engine: Engine, now: datetime | None = None, *,
     if not names:
         return None
     at = as_utc(now) if now is not None else engine.now()
-    lease = max(policy_of(notifiers[name]).lease for name in names)
+    leases = {name: at + policy_of(notifiers[name]).lease for name in names}  # each channel its own
     with engine.store.write() as tx:
-        note = tx.claim_notification(at, lease_until=at + lease, channels=names)
+        note = tx.claim_notification(at, lease_until=leases, channels=names)
     if note is None:
         return None
     assert note.id is not None
     notifier = notifiers[note.channel]
     policy = policy_of(notifier)
     error, retry = "", True
-    if note.attempts > policy.max_attempts:  # only after leases ran out: the sender kept dying
+    if note.attempts > policy.attempts or lapses(note.error) >= policy.max_crashes:  # only after leases ran out: the sender kept dying
         error, retry = note.error, False
     else:
         try:
@@ -175,7 +206,7 @@ def deliver_one(engine: Engine, now: datetime | None = None, *,
     done = at if now is not None else engine.now()
     if not error:
         outcome, fields = "delivered", {"status": "delivered", "delivered_at": done, "next_attempt_at": None}
-    elif retry and note.attempts < policy.max_attempts:
+    elif retry and policy.attempts_left(note.attempts):
         retry_at = done + policy.backoff(note.attempts)
         outcome, fields = "retry", {"status": "pending", "delivered_at": None, "next_attempt_at": retry_at}
     else:
@@ -208,6 +239,19 @@ def deliver_pending(engine: Engine, now: datetime | None = None, limit: int | No
     return attempts
 
 
+LAPSE = "did not finish before its lease ran out"
+
+
+def lapses(error: str) -> int:
+    """How many times in a row a row's sender died mid-send, from the error the claim wrote
+    (``attempt 3 did not finish before its lease ran out (the sender stopped; 2 in a row)``)."""
+    if LAPSE not in error:
+        return 0
+    marker = error.rpartition("; ")[2]
+    count = marker.split(" in a row")[0]
+    return int(count) if " in a row" in marker and count.isdigit() else 1
+
+
 def outbox(engine: Engine, *, status: str | None = None, case_id: int | None = None,
            limit: int | None = None) -> list[Notification]:
     """Outbox rows, oldest first (with ``limit``, the newest ``limit``)."""
@@ -220,6 +264,29 @@ def outbox_counts(engine: Engine) -> dict[str, int]:
     with engine.store.read() as tx:
         counts = tx.count_notifications()
     return {status: counts.get(status, 0) for status in ("pending", "sending", "delivered", "failed")}
+
+
+def failed_count(engine: Engine) -> int:
+    """How many notifications were given up on (for a front end's warning: ``yishi outbox list
+    --failed`` shows them, ``yishi outbox retry --failed`` sends them again)."""
+    return outbox_counts(engine)["failed"]
+
+
+def retry_failed(engine: Engine, *, channel: str | None = None, now: datetime | None = None) -> list[Notification]:
+    """Make every failed outbox row (of ``channel``, default all) due again now with a fresh set of
+    attempts, after the cause was fixed. Returns the rows made due, oldest first."""
+    at = as_utc(now) if now is not None else engine.now()
+    done: list[Notification] = []
+    with engine.store.write() as tx:
+        for note in tx.notifications(status="failed"):
+            if channel is not None and note.channel != channel:
+                continue
+            assert note.id is not None
+            if tx.retry_notification(note.id, at):
+                found = tx.get_notification(note.id)
+                assert found is not None
+                done.append(found)
+    return done
 
 
 def retry(engine: Engine, note_id: int, now: datetime | None = None) -> Notification:
@@ -244,4 +311,5 @@ def retry(engine: Engine, note_id: int, now: datetime | None = None) -> Notifica
 
 
 __all__ = ["Attempt", "DEFAULT_POLICY", "DeliveryError", "DeliveryPolicy", "Notifier", "deliver_one",
-           "deliver_pending", "outbox", "outbox_counts", "policy_of", "retry", "worker_name"]
+           "deliver_pending", "failed_count", "lapses", "outbox", "outbox_counts", "policy_of", "retry",
+           "retry_failed", "worker_name"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -112,9 +112,10 @@ class Tx(ABC):
         """Insert pending outbox rows."""
 
     @abstractmethod
-    def claim_notification(self, now: datetime, *, lease_until: datetime,
+    def claim_notification(self, now: datetime, *, lease_until: datetime | Mapping[str, datetime],
                            channels: list[str] | None = None) -> Notification | None:
         """Claim the outbox row due first and return it as claimed, or None when nothing is due.
+        ``lease_until`` may map each channel to its own lease end.
 
         Due means ``pending`` with ``next_attempt_at <= now``, or ``sending`` whose lease ran
         out (``next_attempt_at <= now``: its sender crashed or hung). The row becomes

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from yishi.delivery import Attempt, deliver_one
-from yishi.errors import YishiError
+from yishi.errors import StorageError, YishiError
 
 if TYPE_CHECKING:
     from yishi.engine.engine import Engine, TickResult
@@ -35,7 +35,18 @@ class Totals:
         table[outcome] = table.get(outcome, 0) + 1
 
 
-Report = Callable[["TickResult | Attempt | YishiError"], None]
+@dataclass(frozen=True)
+class Outage:
+    """Reported once when the database stops answering (``recovered=False``, with the error and
+    the first wait in seconds) and once when it answers again (``recovered=True``)."""
+
+    recovered: bool
+    message: str = ""
+    message_zh: str = ""
+    wait: float = 0.0
+
+
+Report = Callable[["TickResult | Attempt | YishiError | Outage"], None]
 
 
 class Worker:
@@ -48,9 +59,14 @@ class Worker:
     """
 
     def __init__(self, engine: Engine, *, interval: float = 5.0, channels: list[str] | None = None,
-                 report: Report | None = None) -> None:
+                 report: Report | None = None, max_wait: float = 60.0) -> None:
         self.engine = engine
         self.interval = interval
+        self.max_wait = max(max_wait, interval)
+        self.outage: StorageError | None = None  # the database is unreachable since this error
+        self._wait = interval
+        self._pass_errors: list[StorageError] = []
+        self._pass_ok = False
         self.channels = channels
         self.report = report or (lambda _item: None)
         self.stopping = False
@@ -66,7 +82,10 @@ class Worker:
         cannot be fired (the database went away, a case changed meanwhile) ends the timer part of
         the pass, not the delivery part, and is tried again on the next pass."""
         self.totals.passes += 1
-        return self._phase(self._tick_one) + self._phase(self._deliver_one)
+        self._pass_errors, self._pass_ok = [], False
+        done = self._phase(self._tick_one) + self._phase(self._deliver_one)
+        self._track_outage()
+        return done
 
     def _phase(self, step: Callable[[], int]) -> int:
         done = 0
@@ -76,10 +95,34 @@ class Worker:
                 if not handled:
                     break
                 done += handled
+            self._pass_ok = True
+        except StorageError as exc:  # reported by _track_outage: once per outage, not per pass
+            self._pass_errors.append(exc)
         except YishiError as exc:
+            self._pass_ok = True  # the database answered (a case changed meanwhile, …)
             self.totals.errors.append(exc.message)
             self.report(exc)
         return done
+
+    def _track_outage(self) -> None:
+        """A pass where every phase hit a ``StorageError`` means the database is unreachable:
+        say so once and back off (doubling, up to ``max_wait``); the first pass that reaches it
+        again says it recovered. A lone storage error in an otherwise good pass (a deadlock the
+        database broke) is reported as it is."""
+        if self._pass_errors and not self._pass_ok:
+            if self.outage is None:
+                exc = self.outage = self._pass_errors[0]
+                self._wait = self.interval
+                self.totals.errors.append(exc.message)
+                self.report(Outage(False, exc.message, exc.message_zh or exc.message, self._wait))
+            return
+        if self.outage is not None:
+            self.outage = None
+            self._wait = self.interval
+            self.report(Outage(True))
+        for exc in self._pass_errors:
+            self.totals.errors.append(exc.message)
+            self.report(exc)
 
     def _tick_one(self) -> int:
         ticked = self.engine.tick(limit=1)  # one timer, in its own transaction
@@ -103,7 +146,10 @@ class Worker:
             busy = self.run_once()
             if once:
                 break
-            if not busy:
+            if self.outage is not None:
+                self._sleep(self._wait)
+                self._wait = min(self._wait * 2, self.max_wait)
+            elif not busy:
                 self._sleep(self.interval)
         return self.totals
 
@@ -132,4 +178,4 @@ class Worker:
                 signal.signal(sig, handler)
 
 
-__all__ = ["Totals", "Worker"]
+__all__ = ["Outage", "Totals", "Worker"]

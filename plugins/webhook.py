@@ -54,6 +54,9 @@ from yishi.plugins.notify_text import Channel, Rendered, address_table, configur
 
 FORMATS = ("json", "wecom", "dingtalk", "feishu")
 WECOM_LIMIT = 4096  # bytes of markdown content a WeCom robot accepts
+# Robot answers that mean "busy, try later": system busy (-1, all three), WeCom 45009 (rate
+# limit), DingTalk 130101 (sent too fast), Feishu 9499 and 11232 (frequency limited).
+ROBOT_TRANSIENT = {"-1", "45009", "130101", "9499", "11232"}
 
 
 def sign_generic(secret_key: str, timestamp: str, body: bytes) -> str:
@@ -177,7 +180,11 @@ class WebhookNotifier:
         code = data.get("errcode", data.get("code", data.get("StatusCode", 0)))
         if code not in (0, None, "0"):
             why = data.get("errmsg") or data.get("msg") or data.get("StatusMessage") or ""
-            raise DeliveryError(f"{self.name}: the {self.format} robot refused the message: {code} {why}")
+            # busy or rate-limited: try again later; any other code (a wrong key, a bad signature,
+            # a keyword filter) will not change by itself: give up at once, visible as failed
+            retry = str(code) in ROBOT_TRANSIENT
+            raise DeliveryError(f"{self.name}: the {self.format} robot refused the message: {code} {why}",
+                                retry=retry)
 
     def close(self) -> None:
         if self._client is not None:

@@ -18,6 +18,12 @@ MESSAGES.update({
                       "en": "pending {pending} · sending {sending} · delivered {delivered} · failed {failed}"},
     "outbox_retried": {"zh": "通知 #{id}（{channel}）将立即重新发送。",
                        "en": "notification #{id} ({channel}) will be sent again now."},
+    "outbox_retried_many": {"zh": "{n} 条失败的通知（{channel}）将立即重新发送。",
+                            "en": "{n} failed notifications ({channel}) will be sent again now."},
+    "outbox_all_channels": {"zh": "所有渠道", "en": "every channel"},
+    "outbox_retry_usage": {"zh": "请给出一个通知编号，或用 --failed 重试所有失败的通知（可加 --channel）",
+                           "en": "give one notification's number, or --failed for every failed one "
+                                 "(optionally with --channel)"},
     "h_channel": {"zh": "渠道", "en": "channel"},
     "h_attempts": {"zh": "次数", "en": "tries"},
     "h_next": {"zh": "下次/送达", "en": "next / delivered"},
@@ -68,12 +74,28 @@ def list_(ctx: typer.Context,
 
 @app.command()
 def retry(ctx: typer.Context,
-          note_id: Annotated[int, typer.Argument(metavar="ID", help="The notification's number.")],
+          note_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="The notification's number.")] = None,
+          failed: Annotated[bool, typer.Option("--failed", help="Every notification given up on.")] = False,
+          channel: Annotated[str | None, typer.Option(
+              "--channel", metavar="CHANNEL", help="With --failed: only this channel's.")] = None,
           as_json: JsonFlag = False) -> None:
-    """Send a failed (or waiting) notification again now, with a fresh set of attempts."""
+    """Send a failed (or waiting) notification again now, with a fresh set of attempts; with
+    --failed, every failed one (of --channel)."""
     from yishi.delivery import retry as retry_note
+    from yishi.delivery import retry_failed
 
     s = session(ctx)
+    if (note_id is None) == (not failed) or (channel is not None and not failed):
+        raise typer.BadParameter(t("outbox_retry_usage", s.lang), param_hint="'ID' / '--failed'")
+    if failed:
+        notes = retry_failed(s.engine(ctx), channel=channel)
+        if as_json:
+            emit_json({"retried": [note_json(n) for n in notes]})
+        else:
+            console().print(t("outbox_retried_many", s.lang, n=len(notes),
+                              channel=channel or t("outbox_all_channels", s.lang)))
+        return
+    assert note_id is not None
     note = retry_note(s.engine(ctx), note_id)
     if as_json:
         emit_json(note_json(note))

@@ -17,6 +17,10 @@ MESSAGES.update({
     "worker_sent": {"zh": "通知 #{id}（案件 #{case}，{channel}）：{outcome}{error}",
                     "en": "notification #{id} (case #{case}, {channel}): {outcome}{error}"},
     "worker_trouble": {"zh": "出错，稍后重试：{message}", "en": "trouble, will try again: {message}"},
+    "worker_waiting": {"zh": "数据库无法访问，等待恢复（间隔逐步延长，最长 1 分钟）：{message}",
+                       "en": "the database is unreachable; waiting for it (checking less and less often, "
+                             "at least once a minute): {message}"},
+    "worker_recovered": {"zh": "数据库已恢复，继续工作。", "en": "the database is back; carrying on."},
     "worker_stopped": {"zh": "工作进程已停止：定时事项 {timers}，通知 {deliveries}。",
                        "en": "worker stopped: timers {timers}; notifications {deliveries}."},
     "outcome_delivered": {"zh": "已送达", "en": "delivered"},
@@ -40,13 +44,22 @@ def worker(ctx: typer.Context,
     from yishi.cli.views import state_title, timer_target
     from yishi.delivery import Attempt, worker_name
     from yishi.errors import YishiError
-    from yishi.worker import Worker
+    from yishi.worker import Outage, Worker
 
     s = session(ctx)
     engine = s.engine(ctx)
     out, err = console(), console(stderr=True)
 
     def report(item: object) -> None:
+        if isinstance(item, Outage):
+            if as_json:
+                _line({"database": "recovered" if item.recovered else "unavailable", "error": item.message})
+            elif item.recovered:
+                err.print(t("worker_recovered", s.lang), style="green", soft_wrap=True)
+            else:
+                err.print(t("worker_waiting", s.lang, message=item.message_zh if s.lang == "zh" else item.message),
+                          style="yellow", soft_wrap=True)
+            return
         if isinstance(item, YishiError):
             err.print(t("worker_trouble", s.lang, message=item.localized(s.lang)), style="yellow", soft_wrap=True)
             if as_json:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -447,7 +447,7 @@ class SqlTx(Tx):
                 "attempts": 0, "created_at": n.created_at, "next_attempt_at": n.created_at,
                 "error": ""})
 
-    def claim_notification(self, now: datetime, *, lease_until: datetime,
+    def claim_notification(self, now: datetime, *, lease_until: datetime | Mapping[str, datetime],
                            channels: list[str] | None = None) -> Notification | None:
         # Two indexed probes (partial indexes on status = 'pending' and on 'sending'), the
         # earlier due of the two wins; a lapsed lease is rare, so the second probe is cheap.
@@ -465,9 +465,13 @@ class SqlTx(Tx):
         if not found:
             return None
         row = min(found, key=lambda r: (r.next_attempt_at, r.id))
+        if isinstance(lease_until, Mapping):  # each channel's own lease
+            lease_until = lease_until[row.channel]
         error = row.error
         if row.status == "sending":
-            error = f"attempt {row.attempts} did not finish before its lease ran out (the sender stopped)"
+            from yishi.delivery import LAPSE, lapses
+
+            error = f"attempt {row.attempts} {LAPSE} (the sender stopped; {lapses(row.error) + 1} in a row)"
         self.conn.execute(update(outbox_t).where(outbox_t.c.id == row.id).values(
             status="sending", attempts=row.attempts + 1, next_attempt_at=lease_until, error=error))
         return replace(_note(row), status="sending", attempts=row.attempts + 1,

@@ -40,18 +40,22 @@ PROC = str(Path(__file__).parent / "proc.py")
 def _spawn(*args: Any, go: Path | None = None) -> subprocess.Popen[str]:
     env = {**os.environ, "YISHI_GO_FILE": str(go)} if go is not None else None
     return subprocess.Popen([sys.executable, PROC, *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _wait_ready(proc: subprocess.Popen[str]) -> list[str]:
-    """Read the child's lines up to ``ready`` (it has opened the engine)."""
+def _wait_ready(proc: subprocess.Popen[str], *, drain: bool = False) -> list[str]:
+    """Read the child's lines up to ``ready`` (it has opened the engine); ``drain``: keep
+    reading its stderr (when nobody calls ``communicate``), so a full pipe never blocks it."""
     assert proc.stdout is not None
     seen = []
     for line in proc.stdout:
         if line.strip() == "ready":
+            if drain:
+                threading.Thread(target=proc.stderr.read, daemon=True).start()  # type: ignore[union-attr]
             return seen
         seen.append(line.rstrip("\n"))
-    raise AssertionError(f"the child exited before it was ready: {seen}")
+    proc.wait()
+    raise AssertionError(f"the child exited before it was ready: {seen} {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
 
 
 def _open_cases(url: str, wfdir: Path, n: int) -> None:
@@ -164,7 +168,7 @@ def test_kill_9_during_fires_loses_no_acknowledged_step(where: str, request: pyt
 
     def start(i: int) -> tuple[subprocess.Popen[str], threading.Thread]:
         proc = _spawn("fire", url, wfdir, i, 3, 0) if i < 3 else _spawn("tick", url, wfdir, 0)
-        _wait_ready(proc)
+        _wait_ready(proc, drain=True)
         reader = threading.Thread(target=collect, args=(proc,), daemon=True)
         reader.start()
         return proc, reader
