@@ -66,7 +66,6 @@ class Worker:
         self.outage: StorageError | None = None  # the database is unreachable since this error
         self._wait = interval
         self._pass_errors: list[StorageError] = []
-        self._pass_ok = False
         self.channels = channels
         self.report = report or (lambda _item: None)
         self.stopping = False
@@ -82,7 +81,7 @@ class Worker:
         cannot be fired (the database went away, a case changed meanwhile) ends the timer part of
         the pass, not the delivery part, and is tried again on the next pass."""
         self.totals.passes += 1
-        self._pass_errors, self._pass_ok = [], False
+        self._pass_errors = []
         done = self._phase(self._tick_one) + self._phase(self._deliver_one)
         self._track_outage()
         return done
@@ -95,34 +94,27 @@ class Worker:
                 if not handled:
                     break
                 done += handled
-            self._pass_ok = True
         except StorageError as exc:  # reported by _track_outage: once per outage, not per pass
             self._pass_errors.append(exc)
-        except YishiError as exc:
-            self._pass_ok = True  # the database answered (a case changed meanwhile, …)
+        except YishiError as exc:  # the database answered (a case changed meanwhile, …)
             self.totals.errors.append(exc.message)
             self.report(exc)
         return done
 
     def _track_outage(self) -> None:
-        """A pass where every phase hit a ``StorageError`` means the database is unreachable:
-        say so once and back off (doubling, up to ``max_wait``); the first pass that reaches it
-        again says it recovered. A lone storage error in an otherwise good pass (a deadlock the
-        database broke) is reported as it is."""
-        if self._pass_errors and not self._pass_ok:
+        """A pass that hit a ``StorageError`` means the database is unreachable (or broke off a
+        change): say so once and back off (doubling, up to ``max_wait``); the first pass that
+        gets through again says it recovered."""
+        if self._pass_errors:
             if self.outage is None:
                 exc = self.outage = self._pass_errors[0]
                 self._wait = self.interval
                 self.totals.errors.append(exc.message)
                 self.report(Outage(False, exc.message, exc.message_zh or exc.message, self._wait))
-            return
-        if self.outage is not None:
+        elif self.outage is not None:
             self.outage = None
             self._wait = self.interval
             self.report(Outage(True))
-        for exc in self._pass_errors:
-            self.totals.errors.append(exc.message)
-            self.report(exc)
 
     def _tick_one(self) -> int:
         ticked = self.engine.tick(limit=1)  # one timer, in its own transaction

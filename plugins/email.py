@@ -13,7 +13,7 @@ timeout = 10                    # seconds
 cafile = "/etc/ssl/my-ca.pem"   # trust this CA (a district's own mail server)
 lang = "zh"
 private = false                 # true: phone and ID numbers are not masked
-max_attempts = 8
+give_up_after = "7d"             # retry transient failures this long
 retry_after = "30s"
 [notifiers.email.addresses]     # role or person → address(es); "*" gets every message
 secretary = ["ma@example.org"]

@@ -57,8 +57,8 @@ def worker(ctx: typer.Context,
             elif item.recovered:
                 err.print(t("worker_recovered", s.lang), style="green", soft_wrap=True)
             else:
-                err.print(t("worker_waiting", s.lang, message=item.message_zh if s.lang == "zh" else item.message),
-                          style="yellow", soft_wrap=True)
+                message = (item.message_zh if s.lang == "zh" else item.message).strip().splitlines()[0]
+                err.print(t("worker_waiting", s.lang, message=message), style="yellow", soft_wrap=True)
             return
         if isinstance(item, YishiError):
             err.print(t("worker_trouble", s.lang, message=item.localized(s.lang)), style="yellow", soft_wrap=True)

@@ -238,6 +238,7 @@ class Counters:
     overdue: int
     resolved_month: int
     community: tuple[int, int] | None
+    failed_notes: int = 0  # notifications given up on (``yishi outbox list --failed``)
 
     def share(self) -> str:
         if not self.community or not self.community[1]:
@@ -260,7 +261,10 @@ def load_counters(engine: Engine, now: datetime) -> Counters:
         total = sum(resolved.values())
         within = sum(n for t, n in resolved.items() if t <= COMMUNITY_TIERS)
         community = (within, total) if total else None
-    return Counters(open=open_, overdue=overdue, resolved_month=month, community=community)
+    from yishi.delivery import failed_count
+
+    return Counters(open=open_, overdue=overdue, resolved_month=month, community=community,
+                    failed_notes=failed_count(engine))
 
 
 # ---------------------------------------------------------------- one case

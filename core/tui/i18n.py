@@ -56,6 +56,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "counter.open": ("在办 {n}", "open {n}"),
     "counter.overdue": ("逾期 {n}", "overdue {n}"),
     "counter.month": ("本月办结 {n}", "resolved this month {n}"),
+    "counter.failed_notes": ("通知发送失败 {n} 条（yishi outbox list --failed）",
+                             "{n} notifications failed (yishi outbox list --failed)"),
     "counter.community": ("社区内化解 {share}（{within}/{total}）", "resolved in community {share} ({within}/{total})"),
     "counter.community_none": ("社区内化解 —", "resolved in community —"),
     "counter.community_help": (

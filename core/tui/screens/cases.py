@@ -153,6 +153,8 @@ class CasesScreen(YishiScreen):
                                  total=c.community[1]))
         else:
             parts.append(self.tr("counter.community_none"))
+        if c.failed_notes:
+            parts.append(f"[$warning]{self.tr('counter.failed_notes', n=f'{c.failed_notes:,}')}[/]")
         counters = self.query_one("#counters", Static)
         counters.update("  ·  ".join(parts))
         counters.tooltip = self.tr("counter.community_help")
