@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from yishi.definition.models import Text
 from yishi.definition.operands import DurationArg, FieldName, FieldNames, FractionArg, Operand
 from yishi.durations import format_duration
-from yishi.engine.reasons import equals_verdict, shown
+from yishi.engine.reasons import equals_verdict, shown, span
 from yishi.engine.types import Verdict
 from yishi.hookspecs import hookimpl
 from yishi.rules import RuleContext, en_fraction, fmt_number, zh_fraction
@@ -176,11 +176,11 @@ def elapsed(ctx: RuleContext, args: ElapsedArgs) -> Verdict:
     if passed >= need:
         return Verdict("elapsed", True, f"{what.zh}（{zh_duration(need)}）已满",
                        f"the {what.en} of {format_duration(need)} has passed")
-    left = need - passed
+    left_zh, left_en = span(need - passed)  # the countdown every front end shows
     return Verdict(
         "elapsed", False,
-        f"{what.zh}未满：需 {zh_duration(need)}，还差 {zh_duration(left)}",
-        f"the {what.en} of {format_duration(need)} has not passed: {format_duration(_ceil_minute(left))} to go",
+        f"{what.zh}未满：需 {zh_duration(need)}，还差 {left_zh}",
+        f"the {what.en} of {format_duration(need)} has not passed: {left_en} to go",
     )
 
 

@@ -35,13 +35,15 @@ def _id(engine: Engine, subject: str) -> int:
 
 # ---------------------------------------------------------------- text
 @pytest.mark.parametrize(("delta", "zh", "en"), [
-    (timedelta(days=2, hours=3), "2天后", "in 2 days"),
-    (timedelta(days=1, hours=1), "1天后", "in 1 day"),
-    (timedelta(hours=5), "5小时后", "in 5 h"),
-    (timedelta(minutes=30), "30分钟后", "in 30 min"),
-    (timedelta(seconds=10), "1分钟后", "in 1 min"),
-    (-timedelta(days=3, hours=2), "逾期3天", "3 days overdue"),
-    (-timedelta(hours=2), "逾期2小时", "2 h overdue"),
+    # one countdown format everywhere (issue 8): the rules' "还差 6天23小时" and the lists agree
+    (timedelta(days=2, hours=3), "还差 2天3小时", "2d3h left"),
+    (timedelta(days=1, hours=1), "还差 1天1小时", "1d1h left"),
+    (timedelta(days=7), "还差 7天", "7d left"),
+    (timedelta(hours=5), "还差 5小时", "5h left"),
+    (timedelta(minutes=30), "还差 30分钟", "30m left"),
+    (timedelta(seconds=10), "还差 1分钟", "1m left"),
+    (-timedelta(days=3, hours=2), "逾期 3天2小时", "3d2h overdue"),
+    (-timedelta(hours=2), "逾期 2小时", "2h overdue"),
 ])
 def test_relative_due_in_both_languages(delta: timedelta, zh: str, en: str) -> None:
     assert data.relative(NOW + delta, NOW, "zh") == zh
@@ -104,11 +106,11 @@ def test_rows_are_most_urgent_first_and_in_the_users_language(demo: Engine) -> N
     dues = [c.due_at for c in demo.cases(CaseFilter(open=True)) if c.due_at]
     assert dues == sorted(dues)
     moto = next(r for r in page.rows if "摩托" in r.subject)
-    assert (moto.procedure, moto.tier, moto.due, moto.overdue) == ("网格化事件处置", "3 级", "2天后", False)
+    assert (moto.procedure, moto.tier, moto.due, moto.overdue) == ("网格化事件处置", "3 级", "还差 2天", False)
     assert moto.who == "社区党组织书记"  # the role's title without its note "（书记接诊室）"
     en = data.load_cases(demo, "open", DEMO_ACTOR, NOW, "en")
     moto_en = next(r for r in en.rows if r.id == moto.id)
-    assert (moto_en.procedure, moto_en.tier, moto_en.due) == ("Grid escalation", "T3", "in 2 days")
+    assert (moto_en.procedure, moto_en.tier, moto_en.due) == ("Grid escalation", "T3", "2d left")
 
 
 def test_pages_read_only_what_is_shown(demo: Engine) -> None:
@@ -177,7 +179,7 @@ def test_deadlines_links_and_readonly_fields(demo: Engine) -> None:
     due = next(f for f in leak.form if f.name == "mediation_due")
     assert due.readonly and due.shown.startswith("2026-12-")  # local time, not typed
     assert data.submission(leak.form, {"mediation_due": "x", "notes": "记录"}) == {"notes": "记录"}
-    assert any(d.pending and d.countdown == "12天后" for d in leak.deadlines)
+    assert any(d.pending and d.countdown == "还差 12天" for d in leak.deadlines)
     (garden_grid,) = [c for c in demo.cases(CaseFilter(search="公共花园")) if c.workflow_id == "grid_escalation"]
     view = data.load_case(demo, garden_grid.id, DEMO_ACTOR, NOW, "zh")
     assert view.links and view.links[0].text.startswith("转交至 #")

@@ -192,3 +192,35 @@ async def test_reasons_show_labels_and_no_timer_steps_are_offered(engine: Engine
         assert "deadline_passed" not in {a.trigger for a in screen.actions}  # the timer's step
         text = "\n".join(r for a in screen.actions for r in a.reasons)
         assert "True" not in text and "None" not in text and "urgent" not in text
+
+
+# ---------------------------------------------------------------- 5. input that vanished
+@pilot
+async def test_numbers_and_dates_say_at_once_what_is_wrong(engine: Engine) -> None:
+    from textual.widgets import Input, Static
+
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "修缮三组村道")
+        screen.query_one("#input-attended").focus()
+        await pilot.press("1", "2", "a")
+        await settle(pilot)
+        assert screen.query_one("#input-attended", Input).value == "12a"  # not silently dropped
+        assert "只能填数字" in str(screen.query_one("#error-attended", Static).render())
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert str(screen.query_one("#error-attended", Static).render()) == ""
+        date_box = screen.query_one("#input-meeting_date", Input)
+        for typed, shown in (("2026/12/1", "2026-12-01"), ("2026年12月1日", "2026-12-01"),
+                             ("今天", "2026-11-20"), ("+3d", "2026-11-23")):
+            date_box.value = ""
+            date_box.focus()
+            await pilot.press(*typed, "tab")
+            await settle(pilot)
+            assert date_box.value == shown, typed
+        date_box.value = ""
+        date_box.focus()
+        await pilot.press(*"2026-02-30", "tab")
+        await settle(pilot)
+        assert "2 月没有 30 日" in str(screen.query_one("#error-meeting_date", Static).render())
+        assert date_box.value == "2026-02-30"  # kept for the user to correct

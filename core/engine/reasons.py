@@ -31,6 +31,23 @@ def shown(value: Any, spec: FormField | None) -> tuple[str, str]:
     return str(value), str(value)
 
 
+def span(delta: Any) -> tuple[str, str]:
+    """A length of time as every front end shows a countdown, in (zh, en): days and hours when
+    a day or more ("6天23小时", "6d23h"), else hours and minutes, else minutes (rounded up
+    to the minute)."""
+    seconds = max(0, int(delta.total_seconds()))
+    seconds += -seconds % 60
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return (f"{days}天{hours}小时" if hours else f"{days}天", f"{days}d{hours}h" if hours else f"{days}d")
+    if hours:
+        return (f"{hours}小时{minutes}分钟" if minutes else f"{hours}小时",
+                f"{hours}h{minutes}m" if minutes else f"{hours}h")
+    return f"{max(minutes, 1)}分钟", f"{max(minutes, 1)}m"
+
+
 def alternatives(items: Sequence[str], lang: str) -> str:
     """"3、4 或 5" / "3, 4 or 5"."""
     if len(items) <= 1:

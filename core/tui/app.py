@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -86,6 +86,12 @@ class YishiApp(App[None]):
         else:
             moment = datetime.now(timezone.utc)
         return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+    def today(self) -> date:
+        """Today's date where the deployment is (the engine's time zone)."""
+        moment = self.now()
+        tz = self.engine.tz if self.engine is not None else None
+        return (moment.astimezone(tz) if tz is not None else moment).date()
 
     def tr(self, key: str, **values: Any) -> str:
         return tr(key, self.lang, **values)

@@ -49,19 +49,13 @@ def sep(lang: str) -> str:
 
 
 def relative(due: datetime, now: datetime, lang: str) -> str:
-    """``due`` relative to ``now``: "2天后" / "in 2 days", "逾期3天" / "3 days overdue"."""
-    seconds = (due - now).total_seconds()
-    late = seconds < 0
-    span = abs(seconds)
-    prefix = "late_" if late else "in_"
-    if span < 3600:
-        return tr(prefix + "minutes", lang, n=max(1, int(span // 60)))
-    if span < 86400:
-        return tr(prefix + "hours", lang, n=int(span // 3600))
-    days = int(span // 86400)
-    if days == 1:
-        return tr(prefix + "day", lang)
-    return tr(prefix + "days", lang, n=days)
+    """``due`` relative to ``now`` as every screen shows it: "还差 6天23小时" / "6 d 23 h left",
+    "逾期 3天2小时" / "3 d 2 h overdue" (the same countdown the rules give)."""
+    from yishi.engine.reasons import span
+
+    zh, en = span(abs(due - now))
+    late = due <= now
+    return tr("late" if late else "left", lang, span=zh if lang.startswith("zh") else en)
 
 
 def local(moment: datetime | None, tz: Any, *, seconds: bool = False) -> str:

@@ -70,14 +70,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pager_empty": ("没有符合条件的案件", "no cases match"),
     "tier": ("{n} 级", "T{n}"),
     # relative times
-    "in_minutes": ("{n}分钟后", "in {n} min"),
-    "in_hours": ("{n}小时后", "in {n} h"),
-    "in_days": ("{n}天后", "in {n} days"),
-    "in_day": ("1天后", "in 1 day"),
-    "late_minutes": ("逾期{n}分钟", "{n} min overdue"),
-    "late_hours": ("逾期{n}小时", "{n} h overdue"),
-    "late_days": ("逾期{n}天", "{n} days overdue"),
-    "late_day": ("逾期1天", "1 day overdue"),
+    "left": ("还差 {span}", "{span} left"),
+    "late": ("逾期 {span}", "{span} overdue"),
     "closed_on": ("{at} 办结", "closed {at}"),
     "dash": ("—", "—"),
     # case screen

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, cast
+from datetime import date
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on
@@ -29,8 +30,8 @@ class EditArea(TextArea, inherit_bindings=False):
                 if not (isinstance(b, Binding) and b.key in ("f6", "f7"))]
 
 
-PLACEHOLDERS = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH:MM"}
-RESTRICT = {"date": r"[0-9\-]*", "datetime": r"[0-9\-T: ]*"}
+PLACEHOLDERS = {"date": ("2026-12-01 / 今天 / +3d", "2026-12-01 / today / +3d"),
+                "datetime": ("2026-12-01 14:30", "2026-12-01 14:30")}
 
 
 class FormView(Vertical):
@@ -99,11 +100,9 @@ class FormView(Vertical):
         if f.type == "list":
             return ItemsField(f, list(value) if isinstance(value, list) else [], self.lang,
                               blink=self.blink, id=wid)
-        kind: Literal["integer", "number", "text"] = \
-            "integer" if f.type == "integer" else "number" if f.type == "number" else "text"
-        box = Input(_text(value), type=kind, id=wid, compact=True,
-                    placeholder=PLACEHOLDERS.get(f.type, ""), restrict=RESTRICT.get(f.type),
-                    valid_empty=True)
+        hint = PLACEHOLDERS.get(f.type)
+        box = Input(_text(value), id=wid, compact=True,
+                    placeholder=(hint[0] if self.lang == "zh" else hint[1]) if hint else "")
         box.cursor_blink = self.blink
         return box
 
@@ -130,7 +129,35 @@ class FormView(Vertical):
             return list(cast("SelectionList[str]", widget).selected)
         if isinstance(widget, ItemsField):
             return list(widget.items)
-        return cast(Input, widget).value
+        raw = cast(Input, widget).value
+        if f.type in ("date", "datetime"):
+            clean, error = self._read_date(f, raw)
+            return clean if clean and not error else raw
+        return raw.strip() if f.type in ("integer", "number") else raw
+
+    def _read_date(self, f: FieldView, raw: str) -> tuple[str, str]:
+        from yishi.tui.inputs import parse_date, parse_datetime
+
+        today = getattr(self.app, "today", None)
+        day = today() if callable(today) else date.today()
+        return (parse_date if f.type == "date" else parse_datetime)(raw, day, self.lang)
+
+    def typed_error(self, f: FieldView, raw: str) -> str:
+        """What is wrong with ``raw`` as typed so far ('' when nothing): digits in a number
+        field, a date people can read, then the engine's own check (bounds, choices)."""
+        from yishi.tui.data import check_field
+        from yishi.tui.inputs import typed_number
+
+        if f.type in ("integer", "number"):
+            wrong = typed_number(raw, f.type == "integer", self.lang)
+            if wrong:
+                return wrong
+        if f.type in ("date", "datetime"):
+            clean, wrong = self._read_date(f, raw)
+            if wrong:
+                return wrong
+            raw = clean
+        return check_field(f.spec, raw.strip() if isinstance(raw, str) else raw, self.lang)
 
     def set_errors(self, errors: Mapping[str, str]) -> None:
         """Show the engine's message under each field named in ``errors``; clear the others."""
@@ -182,13 +209,24 @@ class FormView(Vertical):
         control = event.text_area if isinstance(event, TextArea.Changed) else getattr(event, "control", None)
         self._changed(control)
 
+    @on(Input.Changed)
+    def _check_as_typed(self, event: Input.Changed) -> None:
+        """Numbers are checked at every keystroke: a letter is named at once, never dropped."""
+        f = self.field_of(event.input)
+        if f is not None and f.type in ("integer", "number") and not self._loading:
+            self._show_error(f.name, self.typed_error(f, event.value))
+
     @on(Input.Blurred)
     def _left(self, event: Input.Blurred) -> None:
-        from yishi.tui.data import check_field
-
         f = self.field_of(event.input)
-        if f is not None:
-            self._show_error(f.name, check_field(f.spec, event.value, self.lang))
+        if f is None:
+            return
+        error = self.typed_error(f, event.value)
+        self._show_error(f.name, error)
+        if not error and f.type in ("date", "datetime") and event.value.strip():
+            clean, _ = self._read_date(f, event.value)
+            if clean != event.value:
+                event.input.value = clean  # 2026/12/1, 今天, +3d → 2026-12-01
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
