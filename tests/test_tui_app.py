@@ -88,7 +88,7 @@ def table_ids(app: YishiApp) -> list[int]:
 
 
 def text_of(app: YishiApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+    return str(app.screen.query_one(selector, Static).render()).replace("\xa0", " ")
 
 
 async def open_case(pilot: Pilot[None], app: YishiApp, engine: Engine, subject: str) -> CaseScreen:

@@ -42,7 +42,7 @@ def _id(engine: Engine, subject: str) -> int:
     (timedelta(hours=5), "还差 5小时", "5h left"),
     (timedelta(minutes=30), "还差 30分钟", "30m left"),
     (timedelta(seconds=10), "还差 1分钟", "1m left"),
-    (-timedelta(days=3, hours=2), "逾期 3天2小时", "3d2h overdue"),
+    (-timedelta(days=3, hours=2), "逾期 3天", "3d overdue"),  # from three days on, whole days
     (-timedelta(hours=2), "逾期 2小时", "2h overdue"),
 ])
 def test_relative_due_in_both_languages(delta: timedelta, zh: str, en: str) -> None:
@@ -96,7 +96,10 @@ def test_tabs_map_to_engine_filters(demo: Engine) -> None:
     assert [r.id for r in overdue.rows] == [c.id for c in demo.cases(CaseFilter(open=True, overdue_at=NOW))]
     assert all(r.overdue for r in overdue.rows)
     closed = data.load_cases(demo, "closed", me, NOW, "en")
-    assert closed.rows and all(r.closed and r.due.startswith("closed ") for r in closed.rows)
+    # the closed tab's column is headed "closed on": a whole date fits at 80 columns (issue 8)
+    assert closed.rows and all(r.closed and len(r.due) == 10 and r.due.startswith("2026-") for r in closed.rows)
+    today = data.load_cases(demo, "today", me, NOW, "zh")
+    assert {r.id for r in overdue.rows} <= {r.id for r in today.rows}
     found = data.load_cases(demo, "open", me, NOW, "zh", search="摩托")
     assert [r.subject for r in found.rows] == ["夜间摩托车飙车扰民"]
 

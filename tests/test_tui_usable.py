@@ -224,3 +224,106 @@ async def test_numbers_and_dates_say_at_once_what_is_wrong(engine: Engine) -> No
         await settle(pilot)
         assert "2 月没有 30 日" in str(screen.query_one("#error-meeting_date", Static).render())
         assert date_box.value == "2026-02-30"  # kept for the user to correct
+
+
+# ---------------------------------------------------------------- 7, 8, 9: texts, 80x24, help
+@pilot
+async def test_f1_and_question_mark_open_the_help_from_anywhere(engine: Engine) -> None:
+    from yishi.tui.screens.help import HelpScreen
+
+    for lang in ("zh", "en"):
+        app = make_app(engine, lang=lang)
+        async with running(app, size=(80, 24)) as pilot:
+            await pilot.press("question_mark")
+            await settle(pilot)
+            assert isinstance(app.screen, HelpScreen)
+            keys = dict(app.screen.key_rows)
+            assert keys["n"] == ("新建" if lang == "zh" else "new") and keys["f1"] == ("帮助" if lang == "zh" else "help")
+            await pilot.press("escape")
+            await settle(pilot)
+            screen = await open_case(pilot, app, engine, "修缮三组村道")
+            screen.query_one("#input-attended").focus()  # even from inside a field
+            await pilot.press("f1")
+            await settle(pilot)
+            assert isinstance(app.screen, HelpScreen)
+            text = "".join(str(w.render()) for w in app.screen.query(".help-text"))
+            assert ("F6" in text) and ("期限" in text if lang == "zh" else "deadlines" in text.lower())
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.focused is screen.query_one("#input-attended")  # focus comes back
+
+
+@pilot
+async def test_the_case_footer_teaches_f7_f8_f9_and_the_header_shows_today(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        assert "2026-11-20 周五" in app.title
+        await open_case(pilot, app, engine, "修缮三组村道")
+        shown = {b.binding.id for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"act", "pane_timeline", "pane_deadlines", "pane_links", "help"} <= shown
+        assert not {b.binding.id for b in app.screen.active_bindings.values()
+                    if b.binding.show and not app.tr(f"key.{b.binding.id}")}
+
+
+@pilot
+async def test_textuals_own_strings_are_in_the_users_language(engine: Engine) -> None:
+    app = make_app(engine, actor=COMMITTEE)
+    async with running(app, size=(80, 24)) as pilot:
+        await open_case(pilot, app, engine, "楼上漏水殃及楼下")
+        await choose_action(pilot, app, "extend")
+        select = app.screen.query_one("#input-party_a_consents", Select)
+        select.focus()
+        await pilot.press("enter")  # the drop-down opens
+        await settle(pilot)
+        descriptions = {b.binding.description for b in app.screen.active_bindings.values()}
+        assert "Dismiss menu" not in descriptions and "收起" in descriptions
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("ctrl+c")  # Textual's "Do you want to quit?"
+        await settle(pilot)
+        status = str(app.screen.query_one("#status").render())
+        assert "退出" in status and "quit" not in status
+
+
+@pilot
+async def test_the_language_chosen_with_f2_is_remembered(engine: Engine) -> None:
+    from yishi.config import load_config
+
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await settle(pilot)
+    assert load_config().lang == "en"
+
+
+@pilot
+async def test_80_by_24_keeps_subjects_dates_and_dialog_buttons_readable(engine: Engine) -> None:
+    from rich.cells import cell_len
+    from textual.widgets import DataTable
+
+    for lang in ("zh", "en"):
+        app = make_app(engine, lang=lang)
+        async with running(app, size=(80, 24)) as pilot:
+            table = app.screen.query_one("#cases", DataTable)
+            subject = table.columns[next(k for k in table.columns if str(k.value) == "subject")]
+            assert subject.width >= 16  # the subject gets the spare width
+            await pilot.press("4")
+            await settle(pilot)
+            dues = [str(table.get_row_at(i)[6]) for i in range(table.row_count)]
+            assert dues and all(len(d) == 10 and d.startswith("2026-") for d in dues)  # whole dates
+            await pilot.press("3")
+            await settle(pilot)
+            dues = [str(table.get_row_at(i)[6]) for i in range(table.row_count)]
+            assert not [d for d in dues if d.endswith("…")]
+            await open_case(pilot, app, engine, "修缮三组村道")
+            stepper = str(app.screen.query_one("#stepper").render())
+            last = "归档" if lang == "zh" else "archived"
+            assert last in stepper  # the whole path fits, the last stage too
+            assert all(cell_len(line) <= 78 for line in stepper.splitlines()), stepper
+            await choose_action(pilot, app, "reject")
+            assert isinstance(app.screen, FormDialog)
+            await pilot.press("ctrl+s")  # the "required" hint appears: the buttons stay on screen
+            await settle(pilot)
+            for button in app.screen.query("Button"):
+                assert app.screen.can_view_entire(button) or button.region.bottom <= 24
+                assert button.region.bottom <= 24 and button.region.height > 0

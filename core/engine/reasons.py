@@ -33,13 +33,16 @@ def shown(value: Any, spec: FormField | None) -> tuple[str, str]:
 
 def span(delta: Any) -> tuple[str, str]:
     """A length of time as every front end shows a countdown, in (zh, en): days and hours when
-    a day or more ("6天23小时", "6d23h"), else hours and minutes, else minutes (rounded up
+    three days or more (whole days: "6天"), days and hours from one day ("2天23小时",
+    "2d23h"), else hours and minutes, else minutes (rounded up
     to the minute)."""
     seconds = max(0, int(delta.total_seconds()))
     seconds += -seconds % 60
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
+    if days >= 3:  # hours no longer matter: "还差 6天" / "逾期 28天"
+        return f"{days}天", f"{days}d"
     if days:
         return (f"{days}天{hours}小时" if hours else f"{days}天", f"{days}d{hours}h" if hours else f"{days}d")
     if hours:

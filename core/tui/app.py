@@ -38,9 +38,11 @@ class YishiApp(App[None]):
     TITLE = "议事 yishi"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
+        Binding("f1", "help", "help", id="help"),
+        Binding("question_mark", "help", "help", id="help_question", show=False),
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
         Binding("f2", "toggle_lang", "English", id="lang"),
-        Binding("f3", "procedures", "procedures", id="procedures"),
+        Binding("f3", "procedures", "procedures", id="procedures", show=False),  # shown on the cases screen
     ]
 
     lang: reactive[str] = reactive("zh", init=False)
@@ -149,7 +151,47 @@ class YishiApp(App[None]):
             self.on_ready(self)
 
     def _set_titles(self) -> None:
-        self.title = f"{self.tr('app_title')} · {self.who()}"
+        self.title = f"{self.tr('app_title')} {self.header_date()} · {self.who()}"
+
+    def header_date(self) -> str:
+        """Today in the header: "2026-11-20 周五", marked 模拟 on a simulation's clock."""
+        day = self.today()
+        weekday = self.tr("weekday").split()[day.weekday()]
+        text = f"{day.isoformat()} {weekday}"
+        if self.engine is not None and getattr(self.engine, "mode", None) == "simulation":
+            text = f"{self.tr('simulated')} {text}"
+        return text
+
+    # ------------------------------------------------------------ Textual's own English strings
+    def action_help_quit(self) -> None:
+        """Ctrl+C (Textual's "Do you want to quit?" toast), in the user's language."""
+        key = self.get_key_display(next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == "quit"))
+        self.notify(self.tr("quit_hint", keys=key), title=self.tr("quit_hint_title"))
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Messages go to the screen's status line (a toast over two panes cuts the CJK
+        characters that cross their border); screens without one get Textual's toast."""
+        from yishi.tui.screens.base import YishiScreen
+
+        screen = self.screen
+        if isinstance(screen, YishiScreen) and screen.show_status(f"{title}：{message}" if title else message,
+                                                                   severity, timeout or 6):
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_help(self) -> None:
+        from yishi.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        focused = self.focused
+
+        def back(_: None) -> None:
+            if focused is not None and focused.is_attached:
+                focused.focus()
+
+        self.push_screen(HelpScreen(self.screen, self.lang), back)
 
     def on_unmount(self) -> None:
         if self.engine is not None and self.url is not None:
@@ -203,6 +245,18 @@ class YishiApp(App[None]):
 
     def action_toggle_lang(self) -> None:
         self.lang = "en" if self.lang == "zh" else "zh"
+        self.remember_lang()
+
+    def remember_lang(self) -> None:
+        """The language chosen with F2 is the next start's too (the personal config file)."""
+        from yishi.config import ConfigError, load_config, save_config
+
+        try:
+            config = load_config()
+            config.lang = self.lang
+            save_config(config)
+        except (ConfigError, OSError) as exc:
+            log.warning("cannot remember the language: %s", exc)
 
     def watch_lang(self, _old: str, _new: str) -> None:
         from yishi.tui.data import role_titles

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from yishi.engine.engine import Engine
     from yishi.engine.types import Actor, Case, CaseFilter
 
-TABS = ("mine", "overdue", "open", "closed")
+TABS = ("mine", "overdue", "open", "closed", "today")
 GRID = "grid_escalation"
 TIER_FIELD = "resolved_tier"
 COMMUNITY_TIERS = 3  # tiers 1–3 (grid member, grid leader, secretary's clinic) are inside the community
@@ -157,12 +157,23 @@ class CasesPage:
         return self.offset + len(self.rows)
 
 
+def end_of_day(now: datetime, tz: Any) -> datetime:
+    """The last moment of ``now``'s day where the deployment is, as UTC."""
+    here = now.astimezone(tz) if tz is not None else now
+    last = here.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return last.astimezone(timezone.utc)
+
+
 def case_filter(tab: str, actor: Actor, now: datetime, search: str = "", *,
-                limit: int | None = None, offset: int = 0) -> CaseFilter:
-    """The engine filter behind one tab of the cases screen (plus the search box)."""
+                limit: int | None = None, offset: int = 0, tz: Any = None) -> CaseFilter:
+    """The engine filter behind one tab of the cases screen (plus the search box). "today":
+    open cases due before the day ends (the overdue ones first, as everywhere)."""
     from yishi.engine.types import CaseFilter
 
     text = search.strip() or None
+    if tab == "today":
+        return CaseFilter(open=True, overdue_at=end_of_day(now, tz), search=text, limit=limit,
+                          offset=offset)
     if tab == "mine":
         return CaseFilter(open=True, roles=tuple(sorted(actor.roles)), search=text, limit=limit,
                           offset=offset)
@@ -190,7 +201,7 @@ def case_row(engine: Engine, case: Case, now: datetime, lang: str) -> CaseRow:
     state = wf.states.get(case.state)
     who = sep(lang).join(_short(wf.roles[r].title.get(lang)) if r in wf.roles else r for r in case.act_roles)
     if not case.is_open:
-        due, overdue = tr("closed_on", lang, at=local(case.closed_at, engine.tz)[:10]), False
+        due, overdue = local(case.closed_at, engine.tz)[:10], False  # the column says 办结 on that tab
     elif case.due_at is not None:
         due, overdue = relative(case.due_at, now, lang), case.due_at <= now
     else:
@@ -208,11 +219,11 @@ def load_cases(engine: Engine, tab: str, actor: Actor, now: datetime, lang: str,
 
     Only the page is read from the database, so 100,000 cases open as fast as 100.
     """
-    filt = case_filter(tab, actor, now, search, limit=limit, offset=offset)
+    filt = case_filter(tab, actor, now, search, limit=limit, offset=offset, tz=engine.tz)
     total = engine.count(filt)
     if offset >= total and total:
         offset = max(0, (total - 1) // limit * limit)
-        filt = case_filter(tab, actor, now, search, limit=limit, offset=offset)
+        filt = case_filter(tab, actor, now, search, limit=limit, offset=offset, tz=engine.tz)
     rows = [case_row(engine, c, now, lang) for c in engine.cases(filt)]
     return CasesPage(rows=rows, total=total, offset=offset, limit=limit)
 
@@ -233,6 +244,7 @@ class Counters:
     resolved_month: int
     community: tuple[int, int] | None
     failed_notes: int = 0  # notifications given up on (``yishi outbox list --failed``)
+    today: int = 0  # due before today ends, not overdue yet
 
     def share(self) -> str:
         if not self.community or not self.community[1]:
@@ -247,6 +259,7 @@ def load_counters(engine: Engine, now: datetime) -> Counters:
 
     open_ = engine.count(CaseFilter(open=True))
     overdue = engine.count(CaseFilter(open=True, overdue_at=now))
+    today = engine.count(CaseFilter(open=True, overdue_at=end_of_day(now, engine.tz))) - overdue
     month = engine.count(CaseFilter(open=False, closed_since=month_start(now, engine.tz)))
     community: tuple[int, int] | None = None
     if any(w.workflow.id == GRID for w in engine.workflows()):
@@ -258,7 +271,7 @@ def load_counters(engine: Engine, now: datetime) -> Counters:
     from yishi.delivery import failed_count
 
     return Counters(open=open_, overdue=overdue, resolved_month=month, community=community,
-                    failed_notes=failed_count(engine))
+                    failed_notes=failed_count(engine), today=today)
 
 
 # ---------------------------------------------------------------- one case

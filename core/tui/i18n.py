@@ -40,11 +40,66 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.edit_item": ("修改", "edit"),
     "key.ok": ("确定", "OK"),
     "key.cancel": ("取消", "cancel"),
+    "key.help": ("帮助", "help"),
+    "key.pane_timeline": ("记录", "timeline"),
+    "key.pane_deadlines": ("期限", "deadlines"),
+    "key.pane_links": ("关联", "links"),
+    "key.tab_today": ("今日到期", "due today"),
+    "key.dismiss_menu": ("收起", "close menu"),
+    "quit_hint_title": ("要退出吗？", "Quit?"),
+    "quit_hint": ("按 {keys} 退出议事", "press {keys} to quit yishi"),
+    "simulated": ("模拟", "simulated"),
+    "weekday": ("周一 周二 周三 周四 周五 周六 周日", "Mon Tue Wed Thu Fri Sat Sun"),
+    # help
+    "help.title": ("帮助（按 Esc 关闭）", "Help (Esc closes it)"),
+    "help.key": ("按键", "key"),
+    "help.does": ("作用", "what it does"),
+    "help.tab": ("在输入框、步骤列表和按钮之间移动", "move between fields, the steps and buttons"),
+    "help.enter": ("打开所选案件、办理所选步骤、确认对话框中带焦点的按钮",
+                   "open the chosen case, take the chosen step, press the focused button of a dialog"),
+    "help.close": ("按 Esc、F1 或 ? 关闭帮助。", "Esc, F1 or ? close this help."),
+    "help.cases": (
+        "案件列表：最紧急的在前。1 待我办理（我的角色此刻可以办理的）、2 已逾期、3 全部在办、4 已办结、"
+        "5 今日到期（今天结束前到期的，含已逾期）。“期限”一栏是距下一个期限的倒计时，红色为已逾期。"
+        "按 / 搜索议题、编号或人员，按 Enter 打开案件，按 n 发起新案件。",
+        "The cases, most urgent first. 1 my actions (cases my roles can act on now), 2 overdue, "
+        "3 all open, 4 closed, 5 due today (due before the day ends, overdue ones included). The "
+        "'due' column counts down to the next deadline; red means overdue. / searches subject, "
+        "number or person, Enter opens a case, n starts a new one."),
+    "help.case": (
+        "一个案件：上方是所处阶段和前后步骤（✓ 已完成，● 当前，○ 待办）。左边填写本阶段的记录"
+        "（* 为必填，Ctrl+S 存草稿，他人可见）；右边是你可以办理的步骤：▶ 可以办理，✗ 暂不能办理"
+        "（下面写着原因）。按 F6 到步骤列表，用 ↑↓ 选择，Enter 办理；每一步办理前都会请你确认，"
+        "不可撤回的步骤默认按钮是“取消”。F7 记录（谁在何时做了什么）、F8 期限、F9 关联案件。",
+        "One case: at the top, where it stands and the steps before and after (✓ done, ● now, "
+        "○ ahead). On the left the record of this step (* required, Ctrl+S saves a draft others "
+        "see); on the right the steps you can take: ▶ possible, ✗ not yet (the reason is below "
+        "it). F6 goes to the steps, ↑↓ choose, Enter takes one; every step asks you to confirm "
+        "first, and for a step that cannot be undone the default button is 'cancel'. F7 the "
+        "timeline (who did what, when), F8 deadlines, F9 linked cases."),
+    "help.new_case": ("发起新案件：左边选择流程，右边填写第一步的内容，Ctrl+S 发起。",
+                      "Start a case: choose the procedure on the left, fill in its first step on "
+                      "the right, Ctrl+S starts it."),
+    "help.procedures": ("已加载的流程：每个阶段、步骤、由谁办理、规则和定时事项。",
+                        "The loaded procedures: each state and step, who takes it, its rules and timers."),
+    "help.time": (
+        "时间与期限：公示期、处置时限等期限从进入该阶段时开始计算。到期时系统自动提醒有关人员，"
+        "或自动办理（如逾期自动上报），这些自动步骤不会出现在你的步骤列表里。有的步骤要等期限届满"
+        "才能办理，原因里会写“还差 …”。页面顶部显示今天的日期；演示和培训数据库使用模拟时钟"
+        "（顶部标有“模拟”），可以让时间前进以走完公示期。",
+        "Time and deadlines: notice periods and time limits run from when the case entered the "
+        "step. When one is due, the people concerned are reminded, or the step is taken "
+        "automatically (such as escalation when overdue); those automatic steps are not in your "
+        "list. Some steps wait for a period to pass; their reason says how long is left. The "
+        "header shows today's date; demo and training databases run a simulated clock (marked "
+        "'simulated' in the header) that can be moved forward to pass a notice period."),
     # cases screen
     "tab.mine": ("待我办理", "my actions"),
     "tab.overdue": ("已逾期", "overdue"),
     "tab.open": ("全部在办", "all open"),
     "tab.closed": ("已办结", "closed"),
+    "tab.today": ("今日到期", "due today"),
+    "counter.today": ("今日到期 {n}", "due today {n}"),
     "search_placeholder": ("搜索议题、编号、人员（按 / ）", "search subject, number, person (press /)"),
     "col.id": ("编号", "no."),
     "col.subject": ("议题", "subject"),
@@ -53,6 +108,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.tier": ("层级", "tier"),
     "col.who": ("待办", "who acts"),
     "col.due": ("期限", "due"),
+    "col.closed": ("办结日期", "closed on"),
     "counter.open": ("在办 {n}", "open {n}"),
     "counter.overdue": ("逾期 {n}", "overdue {n}"),
     "counter.month": ("本月办结 {n}", "resolved this month {n}"),
@@ -121,6 +177,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dl.status.cancelled": ("已取消", "cancelled"),
     "dl.item": ("第 {n} 项", "item {n}"),
     "step.done": ("已完成", "done"),
+    "steps_done": ("已完成 {n} 步", "{n} steps done"),
     "step.current": ("当前", "current"),
     "step.ahead": ("待办", "ahead"),
     # items (repeated fields)

@@ -61,6 +61,31 @@ class YishiScreen(Screen[Any]):
     def on_yishi_app_timers_fired(self) -> None:
         self.refresh_if_shown()
 
+    # ------------------------------------------------------------ the status line
+    def show_status(self, message: str, severity: str = "information", timeout: float = 6) -> bool:
+        """Show ``message`` on this screen's status line; False when it has none."""
+        from yishi.tui.widgets.wrap import Wrapped
+
+        found = self.query("#status")
+        if not found:
+            return False
+        status = found.first(Wrapped)
+        status.update(message)
+        status.set_class(severity == "error", "error")
+        status.set_class(severity == "warning", "warning")
+        status.display = True
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        self._status_timer = self.set_timer(timeout, self._clear_status)
+        return True
+
+    def _clear_status(self) -> None:
+        found = self.query("#status")
+        if found:
+            found.first().display = False
+
+    _status_timer: Any = None
+
     # ------------------------------------------------------------ for subclasses
     def relabel(self) -> None:
         """Put the fixed texts (headings, tab labels, placeholders) in the current language."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,6 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from yishi.tui.screens.base import YishiScreen
+from yishi.tui.widgets.wrap import Wrapped
 from yishi.tui.widgets.form import FormView
 
 if TYPE_CHECKING:
@@ -39,10 +41,10 @@ class CaseScreen(YishiScreen):
         Binding("escape", "back", "back", id="back"),
         Binding("ctrl+s", "record", "save draft", id="record"),
         Binding("f6", "act", "act", id="act"),
-        Binding("f5", "reload_case", "reload", id="refresh"),
-        Binding("f7", "pane('timeline')", "timeline", id="pane_timeline", show=False),
-        Binding("f8", "pane('deadlines')", "deadlines", id="pane_deadlines", show=False),
-        Binding("f9", "pane('links')", "links", id="pane_links", show=False),
+        Binding("f7", "pane('timeline')", "timeline", id="pane_timeline"),
+        Binding("f8", "pane('deadlines')", "deadlines", id="pane_deadlines"),
+        Binding("f9", "pane('links')", "links", id="pane_links"),
+        Binding("f5", "reload_case", "reload", id="refresh", show=False),
     ]
 
     def __init__(self, case_id: int) -> None:
@@ -80,7 +82,8 @@ class CaseScreen(YishiScreen):
                     yield Static(id="deadlines")
             with TabPane("links", id="pane-links"):
                 yield OptionList(id="links")
-        yield Footer()
+        yield Wrapped("", id="status")
+        yield Footer(compact=True)
 
     # ------------------------------------------------------------ texts
     def relabel(self) -> None:
@@ -126,19 +129,40 @@ class CaseScreen(YishiScreen):
             meta.append(f" · {self.tr('col.who')}：" if self.lang == "zh" else f" · {self.tr('col.who')}: ")
             meta.append(view.act_roles)
         self.query_one("#case-meta", Static).update(meta)
-        theme = self.app.theme_variables
-        line = Text()
-        for i, step in enumerate(view.steps):
-            if i:
-                line.append(" › ", style="dim")
-            if step.status == "done":
-                line.append(f"✓ {step.title}", style=theme.get("success", "green"))
-            elif step.status == "current":
-                line.append(f"● {step.title}", style=f"bold {theme.get('accent', 'yellow')}")
-            else:
-                line.append(f"○ {step.title}", style="dim")
-        self.query_one("#stepper", Static).update(line)
+        self.query_one("#stepper", Static).update(self._stepper_line(view))
         self.query_one("#case-head").set_class(view.overdue, "overdue")
+
+    def _stepper_line(self, view: CaseView) -> Text:
+        """✓ done › ● now › ○ ahead: lines break only between steps, so a mark stays with its
+        label; when the path does not fit in two lines, the steps done are counted instead."""
+        theme = self.app.theme_variables
+        styles = {"done": theme.get("success", "green"), "current": f"bold {theme.get('accent', 'yellow')}",
+                  "ahead": "dim"}
+        marks = {"done": "✓", "current": "●", "ahead": "○"}
+        width = max(20, (self.size.width or 80) - 2)
+
+        def draw(steps: list[tuple[str, str]]) -> tuple[Text, int]:
+            line, used, rows = Text(), 0, 1
+            for i, (status, title) in enumerate(steps):
+                unit = f"{marks.get(status, '○')} {title}"
+                if i:
+                    if used + 3 + cell_len(unit) + (2 if i < len(steps) - 1 else 0) > width:
+                        line.append(" ›\n", style="dim")
+                        used, rows = 0, rows + 1
+                    else:
+                        line.append(" › ", style="dim")
+                        used += 3
+                line.append(unit, style=styles.get(status, ""))
+                used += cell_len(unit)
+            return line, rows
+
+        steps = [(step.status, step.title) for step in view.steps]
+        line, rows = draw(steps)
+        done = [s for s in steps if s[0] == "done"]
+        if rows > 2 and len(done) > 1 and view.is_open:
+            line, rows = draw([("done", self.tr("steps_done", n=len(done))),
+                               *[s for s in steps if s[0] != "done"]])
+        return line
 
     def _show_form(self, view: CaseView) -> None:
         app = self.yishi

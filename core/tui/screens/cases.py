@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from yishi.tui.data import TABS, fit
 from yishi.tui.screens.base import YishiScreen
+from yishi.tui.widgets.wrap import Wrapped
 
 if TYPE_CHECKING:
     from yishi.tui.data import CasesPage, Counters
@@ -24,6 +25,7 @@ class CasesScreen(YishiScreen):
 
     BINDINGS = [
         Binding("slash", "search", "search", id="search"),
+        Binding("f3", "app.procedures", "procedures", id="procedures"),
         Binding("n", "new_case", "new case", id="new_case"),
         Binding("f5", "refresh", "refresh", id="refresh"),
         Binding("right_square_bracket", "page(1)", "next page", id="next_page"),
@@ -32,6 +34,7 @@ class CasesScreen(YishiScreen):
         Binding("2", "tab('overdue')", "overdue", id="tab_overdue", show=False),
         Binding("3", "tab('open')", "open", id="tab_open", show=False),
         Binding("4", "tab('closed')", "closed", id="tab_closed", show=False),
+        Binding("5", "tab('today')", "due today", id="tab_today", show=False),
     ]
 
     def __init__(self) -> None:
@@ -51,7 +54,8 @@ class CasesScreen(YishiScreen):
         table: DataTable[Text] = DataTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(id="pager")
-        yield Footer()
+        yield Wrapped("", id="status")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -68,21 +72,22 @@ class CasesScreen(YishiScreen):
         self._columns()
 
     def _widths(self) -> dict[str, int]:
-        """Column widths (in cells) that fill the screen; the subject takes what is left."""
+        """Column widths (in cells) that fill the screen; the subject takes what is left, and
+        the deadline column always holds a whole countdown or date."""
         width = max(60, self.size.width or 80)
         wide = width >= 96
-        cols = {"id": 6, "procedure": 12 if wide else 10, "step": 16 if wide else 12, "tier": 4,
-                "who": 12 if wide else 8, "due": (10 if self.lang == "zh" else 15) if wide else
-                (9 if self.lang == "zh" else 12)}
-        cols["subject"] = max(10, width - sum(cols.values()) - 2 * 7 - 3)
+        zh = self.lang == "zh"
+        cols = {"id": 5, "procedure": 12 if wide else 8, "step": 16 if wide else 10, "tier": 4,
+                "who": 12 if wide else 6, "due": 14}  # "还差 2天23小时", "2d23h overdue", a whole date
+        cols["subject"] = max(10, width - sum(cols.values()) - 2 * 7 - 2)
         return cols
-
     def _columns(self) -> None:
         table = self.query_one("#cases", DataTable)
         table.clear(columns=True)
         widths = self._widths()
         for key in ("id", "subject", "procedure", "step", "tier", "who", "due"):
-            table.add_column(self.tr(f"col.{key}"), key=key, width=widths[key])
+            label = self.tr("col.closed" if key == "due" and self.tab_name == "closed" else f"col.{key}")
+            table.add_column(label, key=key, width=widths[key])
         if self.page is not None:
             self._fill(self.page)
 
@@ -147,6 +152,7 @@ class CasesScreen(YishiScreen):
         self.counters = c
         parts = [self.tr("counter.open", n=f"{c.open:,}"),
                  f"[$error]{self.tr('counter.overdue', n=f'{c.overdue:,}')}[/]",
+                 self.tr("counter.today", n=f"{c.today:,}"),
                  self.tr("counter.month", n=f"{c.resolved_month:,}")]
         if c.community:
             parts.append(self.tr("counter.community", share=c.share(), within=c.community[0],
@@ -166,6 +172,7 @@ class CasesScreen(YishiScreen):
         if tab != self.tab_name:
             self.tab_name = tab
             self.page_offset = 0
+            self._columns()
             if self.engine is not None:
                 self.reload()
 

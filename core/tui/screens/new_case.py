@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from yishi.tui.screens.base import YishiScreen
+from yishi.tui.widgets.wrap import Wrapped
 from yishi.tui.widgets.form import FormView
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ class NewCaseScreen(YishiScreen):
                 yield Vertical(id="new-form-box")
                 with Horizontal(id="new-buttons"):
                     yield Button("start", id="start", variant="primary", compact=True)
-        yield Footer()
+        yield Wrapped("", id="status")
+        yield Footer(compact=True)
 
     def relabel(self) -> None:
         self.query_one("#new-choose", Static).update(Text(self.tr("new_choose"), style="bold"))

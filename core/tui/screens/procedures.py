@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from yishi.tui.screens.base import YishiScreen
+from yishi.tui.widgets.wrap import Wrapped
 
 STYLES = {"title": "bold", "heading": "bold underline", "state": "bold", "final": "bold",
           "transition": "", "timer": "italic", "param": "dim", "role": "dim", "text": ""}
@@ -34,7 +35,8 @@ class ProceduresScreen(YishiScreen):
                 yield Static(id="proc-problems")
             with VerticalScroll(id="proc-right", can_focus=False):
                 yield Static(id="proc-text")
-        yield Footer()
+        yield Wrapped("", id="status")
+        yield Footer(compact=True)
 
     def relabel(self) -> None:
         self.query_one("#proc-heading", Static).update(Text(self.tr("proc_title"), style="bold"))

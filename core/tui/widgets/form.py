@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets._select import SelectCurrent, SelectOverlay
 
 from yishi.tui.i18n import tr
 from yishi.tui.widgets.items import ItemsField
@@ -28,6 +29,25 @@ class EditArea(TextArea, inherit_bindings=False):
 
     BINDINGS = [b for b in TextArea.BINDINGS
                 if not (isinstance(b, Binding) and b.key in ("f6", "f7"))]
+
+
+class LocalOverlay(SelectOverlay):
+    """Select's drop-down with its Escape key described in the user's language."""
+
+    BINDINGS = [Binding("escape", "dismiss", "close menu", id="dismiss_menu")]
+
+    def on_mount(self) -> None:
+        localize = getattr(self.app, "localize", None)
+        if localize is not None:
+            localize(self)
+
+
+class LocalSelect(Select[str]):
+    """A Select whose drop-down speaks the user's language (Textual's says "Dismiss menu")."""
+
+    def compose(self) -> ComposeResult:
+        yield SelectCurrent(self.prompt)
+        yield LocalOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
 
 
 PLACEHOLDERS = {"date": ("2026-12-01 / 今天 / +3d", "2026-12-01 / today / +3d"),
@@ -89,7 +109,7 @@ class FormView(Vertical):
             current = _text(value).lower() if f.type == "boolean" else _text(value)
             if f.type == "boolean" and isinstance(value, bool):
                 current = "true" if value else "false"
-            select: Select[str] = Select(options, prompt=tr("choose", self.lang), allow_blank=True,
+            select: Select[str] = LocalSelect(options, prompt=tr("choose", self.lang), allow_blank=True,
                                          value=current if current in {v for _, v in options} else Select.NULL,
                                          id=wid, compact=True)
             return select
