@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from yishi.engine.types import Case, CaseFilter, Event, Link, Notification, TimerRow
+from yishi.engine.types import Case, CaseFilter, Corrupt, Event, Link, Notification, TimerRow
 
 if TYPE_CHECKING:
     from yishi.org.store import OrgTx
@@ -80,6 +80,36 @@ class Tx(ABC):
     @abstractmethod
     def events(self, case_id: int | None = None) -> Iterator[Event]:
         """Events of one case (or of all cases, by case then seq), in order."""
+
+    # verify: every row read back, a row that cannot be read reported as ``Corrupt``
+    # (these defaults read through the strict methods above; a store should override them)
+    def audit_cases(self, after: int, limit: int) -> list[Case | Corrupt]:
+        """Up to ``limit`` cases with ids above ``after``, by id."""
+        return sorted((c for c in self.cases(CaseFilter()) if c.id > after), key=lambda c: c.id)[:limit]
+
+    def audit_events(self, first: int, last: int) -> list[Event | Corrupt]:
+        """Events of the cases ``first``..``last``, by case then seq."""
+        return [e for e in self.events() if first <= e.case_id <= last]
+
+    def audit_timers(self, first: int, last: int) -> list[TimerRow | Corrupt]:
+        """Timers (any status) of the cases ``first``..``last``, by case."""
+        return [t for case_id in range(first, last + 1) for t in self.timers(case_id)]
+
+    def heads(self) -> dict[int, tuple[int, str]]:
+        """(seq, hash) of the last event of every case."""
+        out: dict[int, tuple[int, str]] = {}
+        for e in self.events():
+            out[e.case_id] = (e.seq, e.hash)
+        return out
+
+    def definition_texts(self) -> list[tuple[str, str, int, str, str]]:
+        """(sha256, workflow_id, version, text, file) of every stored definition."""
+        out = []
+        for workflow_id, version, sha in self.definitions():
+            found = self.get_definition(sha)
+            if found is not None:
+                out.append((sha, workflow_id, version, found[0], found[1]))
+        return out
 
     # timers
     @abstractmethod

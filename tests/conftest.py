@@ -35,6 +35,9 @@ def _no_personal_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     empty = tmp_path_factory.mktemp("config") / "config.toml"
     monkeypatch.setenv("YISHI_CONFIG", str(empty))
     monkeypatch.delenv("YISHI_DB", raising=False)
+    anchors = empty.parent / "anchor"  # nor the developer's anchor key and anchor files
+    monkeypatch.setenv("YISHI_ANCHOR_KEY", str(anchors / "anchor.key"))
+    monkeypatch.setenv("YISHI_ANCHOR_DIR", str(anchors / "anchors"))
 
 
 DEMO_NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)  # Friday 10:00 in Shanghai

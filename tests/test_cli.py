@@ -419,7 +419,9 @@ def test_expect_rev_conflict(cli: Invoke) -> None:
 
 def test_verify_names_the_first_broken_link(cli: Invoke, sqlite_url: str) -> None:
     case_id = to_representatives(cli)
-    assert json.loads(cli("verify", "--json").stdout) == {"ok": True, "cases": 1, "events": 4, "broken": []}
+    assert json.loads(cli("verify", "--json").stdout) == {"ok": True, "cases": 1, "events": 4, "broken": [],
+                                                         "definitions": 1, "altered_definitions": [],
+                                                         "anchor": None}
     conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
     conn.execute("UPDATE events SET data = json_set(data, '$.minutes', '改过的记录') "
                  "WHERE case_id = ? AND seq = 3", (case_id,))

@@ -330,6 +330,27 @@ def test_a_step_can_start_a_linked_case(tmp_path, sqlite_url: str) -> None:  # n
         assert engine.verify().ok
 
 
+def test_linking_needs_a_role_on_the_older_case_and_an_open_one(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001
+    clerk = Actor.of("李网格员", "clerk", "secretary")
+    with _with_handover(tmp_path, sqlite_url) as engine:
+        other = engine.start("handover", clerk, {"topic": "停车纠纷"})
+        # a secretary may start the new case but may not act on the grid case: refused, nothing written
+        stranger = Actor.of("王书记", "secretary")
+        with pytest.raises(RefusedError) as refused:
+            engine.start(FOUR, stranger, PROPOSAL, link_from=other.id)
+        assert refused.value.verdicts[0].rule == "role"
+        assert refused.value.message == f"only clerk may start a case from case #{other.id} (your roles: secretary)"
+        assert refused.value.message_zh == f"只有办事员可以从案件 #{other.id} 转出新案件（你的角色：secretary）"
+        assert engine.history(other.id)[-1].kind == "start" and engine.count() == 1
+        # a closed case cannot be linked from either
+        engine.fire(other.id, "close", clerk, {"tier": 1})
+        with pytest.raises(RefusedError) as closed:
+            engine.start(FOUR, clerk, PROPOSAL, link_from=other.id)
+        assert closed.value.verdicts[0].rule == "closed" and "已办结" in closed.value.message_zh
+        assert engine.count() == 1 and engine.links(other.id) == []
+        assert engine.verify().ok
+
+
 def test_same_trigger_branches_on_guards(tmp_path, sqlite_url: str) -> None:  # noqa: ANN001
     clerk = Actor.of("李网格员", "clerk")
     with _with_handover(tmp_path, sqlite_url) as engine:

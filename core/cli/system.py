@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -56,24 +58,88 @@ def tick_json(r: TickResult) -> dict[str, Any]:
             "reason_zh": r.reason_zh}
 
 
-def verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Recompute every case's hash chain; exit 1 naming the first broken link of each broken case."""
+KeyOption = Annotated[Path | None, typer.Option(
+    "--key", metavar="FILE", help="The anchor signing key (default: $YISHI_ANCHOR_KEY, else anchor.key "
+                                  "in the user config directory); verify needs only FILE.pub.")]
+DirOption = Annotated[Path | None, typer.Option(
+    "--anchors", metavar="DIR", help="Where anchor files are kept (default: $YISHI_ANCHOR_DIR, else "
+                                     "'anchors' in the user data directory).")]
+
+
+def verify(ctx: typer.Context, as_json: JsonFlag = False,
+           anchor_file: Annotated[Path | None, typer.Option(
+               "--anchor", metavar="FILE", help="Check against this anchor file instead of the newest.")] = None,
+           key: KeyOption = None, anchors: DirOption = None) -> None:
+    """Check the whole record: hash chains, every case row and timer replayed from its events, the
+    stored definitions, corrupt rows, and the newest anchor; exit 1 naming each problem."""
+    from yishi.engine.anchor import default_anchor_dir, default_key_path, load_newest, read_anchor, trusted_public_key
+
     s = session(ctx)
-    report = s.engine(ctx).verify()
+    engine = s.engine(ctx)
+    key = key or default_key_path()
+    if anchor_file is not None:
+        anchor = read_anchor(anchor_file, trusted_public_key(key))
+    else:
+        anchor = load_newest(anchors or default_anchor_dir(), key, engine.database)
+    report = engine.verify(anchor=anchor)
     if as_json:
         emit_json({"ok": report.ok, "cases": report.cases, "events": report.events,
-                   "broken": [{"case_id": b.case_id, "seq": b.seq, "what": b.what, "what_zh": b.what_zh}
-                              for b in report.broken]})
+                   "broken": [{"case_id": b.case_id, "seq": b.seq, "code": b.code, "what": b.what,
+                               "what_zh": b.what_zh} for b in report.broken],
+                   "definitions": report.definitions,
+                   "altered_definitions": [{"sha256": d.sha256, "workflow_id": d.workflow_id,
+                                            "version": d.version, "file": d.file} for d in report.altered],
+                   "anchor": None if anchor is None else {"file": anchor.file, "made_at": jsonable(anchor.made_at),
+                                                          "cases": report.anchored}})
     elif report.ok:
-        console().print(t("verify_ok", s.lang, cases=report.cases, events=report.events))
+        out = console()
+        out.print(t("verify_ok", s.lang, cases=report.cases, events=report.events, defs=report.definitions),
+                  soft_wrap=True)
+        if anchor is None:
+            out.print(t("verify_no_anchor", s.lang), style="dim", soft_wrap=True)
+        else:
+            out.print(t("verify_anchor_ok", s.lang, at=local(anchor.made_at, s.lang), n=report.anchored,
+                        file=anchor.file), soft_wrap=True)
     else:
         err = console(stderr=True)
+        for d in report.altered:
+            err.print(t("verify_definition", s.lang, id=d.workflow_id, version=d.version, sha=d.sha256[:12]),
+                      style="red", soft_wrap=True)
         for b in report.broken:
             err.print(t("verify_broken", s.lang, case=b.case_id, seq=b.seq, what=b.reason(s.lang)), style="red",
                       soft_wrap=True)
-        err.print(t("verify_failed", s.lang, n=len(report.broken)), style="red")
+        if report.broken:
+            err.print(t("verify_failed", s.lang, n=len(report.broken_cases)), style="red")
+        if report.altered:
+            err.print(t("verify_failed_defs", s.lang, n=len(report.altered)), style="red")
     if not report.ok:
         raise typer.Exit(1)
+
+
+def anchor(ctx: typer.Context,
+           init_key: Annotated[bool, typer.Option(
+               "--init-key", help="Create a new signing key (mode 0600) and its .pub file; never replaces one.")] = False,
+           key: KeyOption = None, anchors: DirOption = None, as_json: JsonFlag = False) -> None:
+    """Sign the latest event of every case (Ed25519, key kept outside the database) into a new
+    anchor file; 'yishi verify' then catches a history cut short or recomputed since."""
+    from yishi.engine.anchor import default_anchor_dir, default_key_path, init_key as make_key, public_path
+
+    s = session(ctx)
+    key = key or default_key_path()
+    if init_key:
+        public = make_key(key)
+        if as_json:
+            emit_json({"key": str(key), "public_key_file": str(public_path(key)), "public_key": public})
+        else:
+            console().print(t("anchor_key_made", s.lang, key=key, pub=public), soft_wrap=True)
+        return
+    engine = s.engine(ctx)
+    path = engine.anchor(key, anchors or default_anchor_dir())
+    n = len(json.loads(path.read_text(encoding="utf-8"))["payload"]["cases"])
+    if as_json:
+        emit_json({"file": str(path), "cases": n})
+    else:
+        console().print(t("anchor_written", s.lang, n=n, file=path), soft_wrap=True)
 
 
 def plugins(ctx: typer.Context, as_json: JsonFlag = False) -> None:
@@ -115,4 +181,5 @@ def register(app: typer.Typer) -> None:
     app.command()(tick)
     app.command()(advance)
     app.command()(verify)
+    app.command()(anchor)
     app.command()(plugins)

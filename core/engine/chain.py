@@ -1,35 +1,110 @@
-"""The per-case hash chain over events: each event's hash covers its content and the previous hash."""
+"""The per-case hash chain over events: each event's hash covers its content and the previous hash.
+
+Two canonical forms of the content exist. Events written since the record was made
+database-neutral hash the *canonical* form (``CANON = 2``): numbers are written as the shortest
+exact decimal, integral ones without a fraction or exponent, and ``-0`` as ``0``; this is what a
+number reads back as after PostgreSQL's JSONB has stored it (``1e16`` comes back as
+``10000000000000000``, ``-0.0`` as ``0``), so a value's hash no longer depends on the database that
+kept it. Events written before hash the plain JSON form (``CANON = 1``); the two forms are the
+same text for every event whose data holds no float (floats such as ``3.0`` or ``1e-05`` are
+spelled differently), and ``verify`` accepts either form for an event.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+from decimal import Decimal
 from datetime import datetime
 from typing import Any
 
 from yishi.engine.types import Event, Verdict
 
 GENESIS = "0" * 64
+CANON = 2
 
 
-def _canonical(value: Any) -> str:
+def _plain(value: Any) -> str:
+    """Canonical form 1: JSON with sorted keys (numbers as Python writes them)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def canonical_number(value: int | float) -> str:
+    """The shortest exact decimal of ``value``: ``1e16`` → ``10000000000000000``, ``-0.0`` → ``0``,
+    ``1.5e-07`` → ``0.00000015``; a non-finite float keeps Python's spelling."""
+    if not isinstance(value, float):
+        return str(int(value))
+    if not math.isfinite(value):
+        return repr(value)
+    if value == 0:
+        return "0"
+    return format(Decimal(repr(value)).normalize(), "f")  # repr has at most 17 digits: exact
+
+
+def _write(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, (int, float)):
+        out.append(canonical_number(value))
+    elif isinstance(value, dict):
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=str)):
+            if i:
+                out.append(",")
+            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(":")
+            _write(value[key], out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        out.append(json.dumps(str(value), ensure_ascii=False))
+
+
+def canonical(value: Any) -> str:
+    """Canonical form 2: JSON with sorted keys and every number in canonical decimal form."""
+    out: list[str] = []
+    _write(value, out)
+    return "".join(out)
+
+
+def _body(*, case_id: int, seq: int, at: datetime, kind: str, actor: str, role: str,
+          trigger: str | None, source: str | None, dest: str | None, data: dict[str, Any],
+          verdicts: tuple[Verdict, ...]) -> dict[str, Any]:
+    return {"case": case_id, "seq": seq, "at": at.isoformat(timespec="microseconds"), "kind": kind,
+            "actor": actor, "role": role, "trigger": trigger, "source": source, "dest": dest,
+            "data": data, "verdicts": [v.as_dict() for v in verdicts]}
 
 
 def event_hash(*, case_id: int, seq: int, at: datetime, kind: str, actor: str, role: str,
                trigger: str | None, source: str | None, dest: str | None, data: dict[str, Any],
-               verdicts: tuple[Verdict, ...], prev_hash: str) -> str:
-    """sha256 over the canonical JSON of the event's fields and ``prev_hash``."""
-    body = _canonical({
-        "case": case_id, "seq": seq, "at": at.isoformat(timespec="microseconds"), "kind": kind,
-        "actor": actor, "role": role, "trigger": trigger, "source": source, "dest": dest,
-        "data": data, "verdicts": [v.as_dict() for v in verdicts],
-    })
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+               verdicts: tuple[Verdict, ...], prev_hash: str, canon: int = CANON) -> str:
+    """sha256 over ``prev_hash`` and the canonical JSON (form ``canon``) of the event's fields."""
+    body = _body(case_id=case_id, seq=seq, at=at, kind=kind, actor=actor, role=role, trigger=trigger,
+                 source=source, dest=dest, data=data, verdicts=verdicts)
+    text = canonical(body) if canon == 2 else _plain(body)
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
-def recompute(event: Event) -> str:
+def recompute(event: Event, canon: int = CANON) -> str:
     return event_hash(case_id=event.case_id, seq=event.seq, at=event.at, kind=event.kind,
                       actor=event.actor, role=event.role, trigger=event.trigger,
                       source=event.source, dest=event.dest, data=event.data,
-                      verdicts=event.verdicts, prev_hash=event.prev_hash)
+                      verdicts=event.verdicts, prev_hash=event.prev_hash, canon=canon)
+
+
+def hash_matches(event: Event) -> bool:
+    """The event's content matches its hash under the canonical form, or the legacy plain one."""
+    return recompute(event) == event.hash or recompute(event, 1) == event.hash

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,9 +21,10 @@ from yishi.engine.forms import coerce_form, missing_required
 from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
 from yishi.engine.reasons import merge
+from yishi.engine.replay import fresh_timers, record_data, replans_on_record, step_data
 from yishi.engine.timers import plan_timers
 from yishi.engine.authority import case_unit
-from yishi.engine.verify import Broken, VerifyReport, verify_chains  # noqa: F401 - Broken re-exported
+from yishi.engine.verify import Broken, VerifyReport, verify_record  # noqa: F401 - Broken re-exported
 from yishi.engine.types import (
     SYSTEM, Actor, Available, Case, CaseFilter, Event, FireResult, Link, Notification, TimerRow,
     Verdict,
@@ -35,6 +37,7 @@ from yishi.rules import ActionContext, RuleContext, run_action, run_guard
 
 if TYPE_CHECKING:
     from yishi.org import Org
+    from yishi.engine.anchor import Anchor
     from yishi.storage import Store, Tx
 
 
@@ -305,12 +308,15 @@ class Engine:
         to (a ``yishi.org.Unit``, its id or its name); a hand-over keeps its source's unit.
 
         Raises ``NotFoundError`` (no such workflow or linked case), ``RefusedError`` (the
-        actor's roles may not start it) or ``FormError`` (the data does not fit the first form).
+        actor's roles may not start it; the linked case is closed, or none of the actor's roles
+        may act on it now) or ``FormError`` (the data does not fit the first form).
         """
         now = self.now()
         with self.store.write() as tx:
             source = self._get(tx, link_from, for_update=True) if link_from is not None else None
             unit_id = case_unit(tx, unit, source)
+            if source is not None:
+                self._may_link(source, actor)
             case, event, notes = self._open_case(tx, workflow_id, version, actor, data or {}, now,
                                                  linked_from=source, link_kind=link_kind, unit_id=unit_id)
             extra: FireResult | None = None
@@ -429,7 +435,7 @@ class Engine:
                 raise FormError(errors)
             now = self.now()
             before = case.rev
-            case.data = {**case.data, case.state: {**case.data.get(case.state, {}), **clean}}
+            case.data = record_data(case.data, case.state, clean)
             case.rev += 1
             case.updated_at = now
             self._replan(tx, compiled, case, now)
@@ -481,11 +487,32 @@ class Engine:
         return results
 
     # ------------------------------------------------------------ integrity
-    def verify(self, case_id: int | None = None) -> VerifyReport:
-        """Recompute the hash chain of every case (or one); report the first broken link of each."""
+    def verify(self, case_id: int | None = None, *, anchor: Anchor | None = None) -> VerifyReport:
+        """Check the whole record (or one case): every hash chain; every case row, its form data
+        and its pending timers replayed from its events and definition; the stored definitions
+        against their sha256; rows that cannot be read; and, given ``anchor``, that each case's
+        history still extends what the anchor signed. Raises ``NotFoundError`` for an unknown
+        ``case_id``."""
         with self.store.read() as tx:
-            cases = [self._get(tx, case_id)] if case_id is not None else tx.cases(CaseFilter())
-            return verify_chains(cases, tx.events(case_id))
+            return verify_record(tx, case_id=case_id, compiled_for=self._compiled_for,
+                                 guards=self.registry.guards, tz=self.tz, anchor=anchor)
+
+    def anchor(self, key: Path, directory: Path) -> Path:
+        """Sign the last event of every case with ``key`` into a new anchor file in ``directory``.
+        Raises ``AnchorError`` when the key cannot be read."""
+        from yishi.engine.anchor import make_anchor
+
+        return make_anchor(self.heads(), key=key, database=self.database, now=self.now(), directory=directory)
+
+    @property
+    def database(self) -> str:
+        """The database URL without its password: what anchors record."""
+        return str(getattr(self.store, "safe_url", self.store.url))
+
+    def heads(self) -> dict[int, tuple[int, str]]:
+        """The last event (seq, hash) of every case: what ``yishi anchor`` signs."""
+        with self.store.read() as tx:
+            return tx.heads()
 
     # ------------------------------------------------------------ internals
     def _get(self, tx: Tx, case_id: int, *, for_update: bool = False) -> Case:
@@ -503,10 +530,37 @@ class Engine:
             return self.library.compiled(loaded)
         with self.store.read() as tx:
             stored = tx.get_definition(case.workflow_sha256)
-        if stored is None:
-            raise StorageError(f"case #{case.id} refers to a definition that is not stored "
-                               f"({case.workflow_sha256[:12]})")
-        return self.library.compiled_from_text(case.workflow_sha256, stored[0], stored[1])
+        return self._compiled_for(case.workflow_sha256, *(stored or (None, "")))
+
+    def _compiled_for(self, sha256: str, text: str | None, file: str) -> Compiled:
+        """The definition with this hash: cached, a plugin's file, else the stored ``text``."""
+        cached = self.library.cached(sha256)
+        if cached is not None:
+            return cached
+        loaded = self.library.by_hash(sha256)
+        if loaded is not None:
+            return self.library.compiled(loaded)
+        if text is None:
+            raise StorageError(f"a case refers to a definition that is not stored ({sha256[:12]})",
+                               message_zh=f"案件所用的流程定义未保存（{sha256[:12]}）")
+        return self.library.compiled_from_text(sha256, text, file)
+
+    def _may_link(self, source: Case, actor: Actor) -> None:
+        """Starting a case from ``source`` writes on ``source``: it must be open, and the actor
+        must hold a role that may act on it now."""
+        self._require_open(source)
+        compiled = self._compiled(source)
+        roles = compiled.actors(source.state)
+        if actor is SYSTEM or (actor.roles & set(roles)):
+            return
+        wf = compiled.workflow
+        need_zh = "、".join(wf.roles[r].title.zh for r in roles if r in wf.roles) or "无"
+        need_en = ", ".join(wf.roles[r].title.en for r in roles if r in wf.roles) or "nobody"
+        mine = ", ".join(sorted(actor.roles)) or "none"
+        verdict = Verdict("role", False,
+                          f"只有{need_zh}可以从案件 #{source.id} 转出新案件（你的角色：{mine}）",
+                          f"only {need_en} may start a case from case #{source.id} (your roles: {mine})")
+        raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
 
     @staticmethod
     def _require_open(case: Case) -> None:
@@ -543,7 +597,6 @@ class Engine:
                                verdicts=verdicts)
         t = wf.transitions[decision.chosen]
         verdicts = decision.verdicts[decision.chosen]
-        state_fields = {f.name for f in wf.states[case.state].form}
         actx = ActionContext(workflow=wf, case=case, submitted=clean, actor=actor, now=now,
                              params=compiled.params)
         for call in t.actions:
@@ -554,10 +607,7 @@ class Engine:
             new, new_event, new_notes = self._open_case(tx, spawn["workflow"], None, actor, spawn["data"],
                                                         now, linked_from=case, link_kind=spawn["kind"])
             started.append(FireResult(case=new, event=new_event, notifications=new_notes))
-        recorded = {k: v for k, v in clean.items() if k in state_fields}
-        data_changed = bool(recorded or actx.updates)
-        if data_changed:
-            case.data = {**case.data, source: {**case.data.get(source, {}), **recorded, **actx.updates}}
+        case.data, data_changed = step_data(wf, case.data, source, dest, clean, actx.updates)
         before = case.rev
         case.state = dest
         case.state_entered_at = now
@@ -569,6 +619,8 @@ class Engine:
         if case.due_at is not None:  # no deadline means no pending timer to cancel
             tx.cancel_timers(case.id)
         timers = [] if wf.states[dest].final else self._timers_for(compiled, case, now)
+        if any(spec.at for spec in wf.states[dest].timers):  # a date-driven deadline never goes off twice
+            timers = fresh_timers(timers, tx.timers(case.id))
         case.due_at = min((tm.due_at for tm in timers), default=None)
         event_data = dict(clean)
         if actx.updates:
@@ -643,15 +695,12 @@ class Engine:
 
     def _replan(self, tx: Tx, compiled: Compiled, case: Case, now: datetime) -> None:
         """After the current state's data changed: re-derive its data-driven timers."""
-        specs = compiled.workflow.states[case.state].timers
-        if not any(t.at or t.when for t in specs):
+        if not replans_on_record(compiled.workflow, case.state):
             return
-        done = {(t.index, t.detail.get("item"), t.due_at) for t in tx.timers(case.id)
-                if t.state == case.state and t.status not in ("pending", "cancelled")}
+        existing = tx.timers(case.id)
         if case.due_at is not None:  # no deadline means no pending timer to cancel
             tx.cancel_timers(case.id)
-        timers = [t for t in self._timers_for(compiled, case, now)
-                  if (t.index, t.detail.get("item"), t.due_at) not in done]
+        timers = fresh_timers(self._timers_for(compiled, case, now), existing)
         tx.add_timers(timers)
         case.due_at = min((t.due_at for t in timers), default=None)
 

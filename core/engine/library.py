@@ -8,11 +8,11 @@ from typing import Any
 
 import pluggy
 
-from yishi.definition.loader import Loaded, load_text
+from yishi.definition.loader import Loaded, load_text, text_hash
 from yishi.definition.models import Text, Workflow
 from yishi.definition.validate import Catalog
 from yishi.engine.machine import Compiled
-from yishi.errors import DefinitionError, NotFoundError, PluginError, Problem
+from yishi.errors import DefinitionError, NotFoundError, PluginError, Problem, StorageError
 from yishi.rules import ActionSpec, GuardSpec, Registry
 
 
@@ -191,9 +191,19 @@ class Library:
         return self._compiled.get(sha256)
 
     def compiled_from_text(self, sha256: str, text: str, file: str) -> Compiled:
-        """Compile a definition stored in the database (a pinned older version)."""
+        """Compile a definition stored in the database (a pinned older version).
+
+        Raises ``StorageError`` when the text no longer matches its sha256 (it was altered in
+        the database): an altered definition is never run.
+        """
         found = self._compiled.get(sha256)
         if found is None:
+            if text_hash(text) != sha256:
+                raise StorageError(
+                    f"the stored definition {sha256[:12]} ({file}) was altered: its text no longer "
+                    "matches its sha256; run 'yishi verify'",
+                    message_zh=f"数据库中保存的流程定义 {sha256[:12]}（{file}）已被改动，与其 sha256 不符；"
+                               "请运行 yishi verify")
             found = self.compiled(load_text(text, f"{file} (stored {sha256[:12]})", self.catalog))
             self._compiled[sha256] = found
         return found

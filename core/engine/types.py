@@ -133,6 +133,7 @@ class TimerRow:
     status: str = "pending"  # pending | fired | refused | skipped | cancelled
     result: str = ""
     detail: dict[str, Any] = field(default_factory=dict)  # item index, people to remind
+    finished_at: datetime | None = None  # when it fired, was refused, skipped or cancelled
 
 
 @dataclass(frozen=True)
@@ -188,3 +189,14 @@ class FireResult:
     event: Event
     notifications: list[Notification] = field(default_factory=list)
     started: list[FireResult] = field(default_factory=list)  # cases this step started
+
+
+@dataclass(frozen=True)
+class Corrupt:
+    """A stored row that cannot be read back (bad JSON, an unparseable time): which and why."""
+
+    table: str  # cases | events | timers
+    case_id: int
+    key: int  # the event's seq, the timer's id, or the case id
+    column: str
+    error: str

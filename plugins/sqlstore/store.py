@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from yishi.engine.types import Case, CaseFilter, Event, Link, Notification, TimerRow, Verdict
+from yishi.engine.types import Case, CaseFilter, Corrupt, Event, Link, Notification, TimerRow, Verdict
 from yishi.errors import ConflictError, StorageError
 from yishi.storage import Store, Tx
 from yishi.plugins.sqlstore.tables import (
@@ -385,6 +385,31 @@ class SqlTx(Tx):
                         data=row.data, verdicts=tuple(Verdict.from_dict(v) for v in row.verdicts),
                         prev_hash=row.prev_hash, hash=row.hash)
 
+    # ---- verify: rows read column by column, a corrupt row reported instead of raised
+    def audit_cases(self, after: int, limit: int) -> list[Case | Corrupt]:
+        from yishi.plugins.sqlstore.audit import audit_cases
+        return audit_cases(self.conn, cases_t, after, limit, _case)
+
+    def audit_events(self, first: int, last: int) -> list[Event | Corrupt]:
+        from yishi.plugins.sqlstore.audit import audit_events
+        return audit_events(self.conn, events_t, first, last)
+
+    def audit_timers(self, first: int, last: int) -> list[TimerRow | Corrupt]:
+        from yishi.plugins.sqlstore.audit import audit_timers
+        return audit_timers(self.conn, timers_t, first, last, _timer)
+
+    def heads(self) -> dict[int, tuple[int, str]]:
+        last = (select(events_t.c.case_id, func.max(events_t.c.seq).label("seq"))
+                .group_by(events_t.c.case_id).subquery())
+        rows = self.conn.execute(select(events_t.c.case_id, events_t.c.seq, events_t.c.hash).join(
+            last, and_(events_t.c.case_id == last.c.case_id, events_t.c.seq == last.c.seq)))
+        return {r.case_id: (r.seq, r.hash) for r in rows}
+
+    def definition_texts(self) -> list[tuple[str, str, int, str, str]]:
+        rows = self.conn.execute(select(defs_t.c.sha256, defs_t.c.workflow_id, defs_t.c.version,
+                                        defs_t.c.text, defs_t.c.file).order_by(defs_t.c.sha256))
+        return [(r.sha256, r.workflow_id, r.version, r.text, r.file) for r in rows]
+
     # ---- timers
     def add_timers(self, timers: list[TimerRow]) -> None:
         for t in timers:
@@ -595,4 +620,4 @@ def _note(r: Any) -> Notification:
 def _timer(row: Any) -> TimerRow:
     return TimerRow(id=row.id, case_id=row.case_id, state=row.state, index=row.idx, due_at=row.due_at,
                     kind=row.kind, target=row.target, status=row.status, result=row.result,
-                    detail=row.detail)
+                    detail=row.detail, finished_at=row.finished_at)
