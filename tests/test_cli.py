@@ -22,6 +22,7 @@ from typer.testing import CliRunner, Result
 from yishi.cli import app
 from yishi.cli.context import parse_sets, parse_value
 from yishi.cli.output import MESSAGES, detect_lang
+from yishi.plugins.sqlstore.append_only import maintenance_window
 
 T0 = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
 SEC = ["--as", "王书记", "--role", "secretary"]
@@ -423,8 +424,9 @@ def test_verify_names_the_first_broken_link(cli: Invoke, sqlite_url: str) -> Non
                                                          "definitions": 1, "altered_definitions": [],
                                                          "anchor": None}
     conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
-    conn.execute("UPDATE events SET data = json_set(data, '$.minutes', '改过的记录') "
-                 "WHERE case_id = ? AND seq = 3", (case_id,))
+    with maintenance_window(conn, "test", "tamper on purpose: events are append-only"):
+        conn.execute("UPDATE events SET data = json_set(data, '$.minutes', '改过的记录') "
+                     "WHERE case_id = ? AND seq = 3", (case_id,))
     conn.commit()
     conn.close()
     broken = cli("verify", lang="zh")

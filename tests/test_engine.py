@@ -11,6 +11,7 @@ from conftest import COMMITTEES, FOUR, PARTY, PROPOSAL, representatives
 from yishi.engine import SYSTEM, Actor, CaseFilter, Engine
 from yishi.errors import ConflictError, FormError, NotFoundError, RefusedError
 from yishi.testing import workflow_files
+from yishi.plugins.sqlstore.append_only import maintenance_window
 
 T0 = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
 
@@ -241,8 +242,9 @@ def test_verify_finds_the_first_broken_link(sqlite_url: str, secretary: Actor) -
     import sqlite3
 
     conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
-    conn.execute("UPDATE events SET data = json_set(data, '$.minutes', '改过的记录') "
-                 "WHERE case_id = ? AND seq = 3", (case_id,))
+    with maintenance_window(conn, "test", "tamper on purpose: events are append-only"):
+        conn.execute("UPDATE events SET data = json_set(data, '$.minutes', '改过的记录') "
+                     "WHERE case_id = ? AND seq = 3", (case_id,))
     conn.commit()
     conn.close()
     with Engine.open(sqlite_url) as engine:

@@ -9,6 +9,7 @@ from conftest import FOUR, PROPOSAL
 from yishi.engine import Actor, Engine
 from yishi.errors import NotFoundError
 from yishi.org import OrgError
+from yishi.plugins.sqlstore.append_only import maintenance_window
 
 ADMIN = Actor.of("管理员")
 
@@ -75,7 +76,7 @@ def test_the_log_detects_a_changed_entry(sqlite_url: str) -> None:
         engine.org.add_person("王书记", login="wang", by=ADMIN)
         engine.org.grant("wang", "secretary", "和平社区", by=ADMIN)
     path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
+    with sqlite3.connect(path) as conn, maintenance_window(conn, "test", "tamper on purpose: the log is append-only"):
         conn.execute("UPDATE org_log SET data = json_set(data, '$.role', 'admin') WHERE kind = 'grant'")
     with Engine.open(sqlite_url) as engine:
         report = engine.org.verify()

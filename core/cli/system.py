@@ -131,7 +131,7 @@ def anchor(ctx: typer.Context,
         if as_json:
             emit_json({"key": str(key), "public_key_file": str(public_path(key)), "public_key": public})
         else:
-            console().print(t("anchor_key_made", s.lang, key=key, pub=public), soft_wrap=True)
+            console().print(t("anchor_key_made", s.lang, file=key, pub=public), soft_wrap=True)
         return
     engine = s.engine(ctx)
     path = engine.anchor(key, anchors or default_anchor_dir())

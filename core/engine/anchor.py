@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +119,9 @@ class Anchor:
     cases: dict[int, tuple[int, str]]
     file: str
 
-    def label(self, lang: str = "en") -> str:
-        return self.made_at.isoformat(timespec="seconds")
+    def label(self, lang: str = "en", tz: tzinfo | None = None) -> str:
+        """When it was made, in local time (``tz``) to the second."""
+        return (self.made_at.astimezone(tz) if tz else self.made_at).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def make_anchor(heads: dict[int, tuple[int, str]], *, key: Path, database: str, now: datetime,

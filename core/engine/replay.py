@@ -86,8 +86,9 @@ def _title(compiled: Compiled, kind: str, name: str | None, lang: str) -> str:
     return f"“{found['zh']}”" if lang == "zh" and found else (f"'{found['en']}'" if found else f"'{name}'")
 
 
-def show(value: Any, lang: str) -> str:
-    """A value as a person reads it: yes/no, (empty), text cut to 40 characters."""
+def show(value: Any, lang: str, tz: tzinfo | None = None) -> str:
+    """A value as a person reads it: yes/no, (empty), a moment in local time, text cut to 40
+    characters."""
     if value is None or value == "" or value == [] or value == {}:
         return "（空）" if lang == "zh" else "(empty)"
     if value is True:
@@ -95,7 +96,7 @@ def show(value: Any, lang: str) -> str:
     if value is False:
         return "否" if lang == "zh" else "no"
     if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
+        return (value.astimezone(tz) if tz else value).strftime("%Y-%m-%d %H:%M")
     text = value if isinstance(value, str) else canonical(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
@@ -260,12 +261,12 @@ def compare(compiled: Compiled, row: Case, replayed: Replayed, stored: Sequence[
                    "案件记载已办结，按记录尚未办结")
         else:
             differ("row.reopened", "the case row says it is open, its events closed it "
-                                   f"at {show(want.closed_at, 'en')}",
-                   f"案件记载未办结，按记录已于 {show(want.closed_at, 'zh')} 办结")
+                                   f"at {show(want.closed_at, 'en', tz)}",
+                   f"案件记载未办结，按记录已于 {show(want.closed_at, 'zh', tz)} 办结")
     elif row.closed_at != want.closed_at:
-        differ("row.closed_at", f"the case row says it closed at {show(row.closed_at, 'en')}, "
-                                f"its events at {show(want.closed_at, 'en')}",
-               f"案件记载办结时间为 {show(row.closed_at, 'zh')}，按记录为 {show(want.closed_at, 'zh')}")
+        differ("row.closed_at", f"the case row says it closed at {show(row.closed_at, 'en', tz)}, "
+                                f"its events at {show(want.closed_at, 'en', tz)}",
+               f"案件记载办结时间为 {show(row.closed_at, 'zh', tz)}，按记录为 {show(want.closed_at, 'zh', tz)}")
     if row.rev != want.rev:
         differ("row.rev", f"the case row is at revision {row.rev}, its events make revision {want.rev}",
                f"案件记载为第 {row.rev} 版，按记录应为第 {want.rev} 版")
@@ -276,8 +277,8 @@ def compare(compiled: Compiled, row: Case, replayed: Replayed, stored: Sequence[
                          ("unit_id", "organisation unit", "所属单位")):
         have, should = getattr(row, name), getattr(want, name)
         if have != should:
-            differ(f"row.{name}", f"the case row's {en} is {show(have, 'en')}, its events say {show(should, 'en')}",
-                   f"案件记载的{zh}为 {show(have, 'zh')}，按记录应为 {show(should, 'zh')}")
+            differ(f"row.{name}", f"the case row's {en} is {show(have, 'en', tz)}, its events say {show(should, 'en', tz)}",
+                   f"案件记载的{zh}为 {show(have, 'zh', tz)}，按记录应为 {show(should, 'zh', tz)}")
     if tuple(row.act_roles) != tuple(want.act_roles):
         differ("row.act_roles", f"the case row lets {', '.join(row.act_roles) or 'nobody'} act, "
                                 f"its step lets {', '.join(want.act_roles) or 'nobody'}",
@@ -314,7 +315,7 @@ def _data_diff(compiled: Compiled, have: Mapping[str, Any], want: Mapping[str, A
     return out
 
 
-def _timer_text(compiled: Compiled, t: TimerRow, lang: str) -> str:
+def _timer_text(compiled: Compiled, t: TimerRow, lang: str, tz: tzinfo) -> str:
     if t.kind == "fire":
         what = (f"自动执行“{(compiled.title('trigger', t.target, t.state) or {}).get('zh', t.target)}”" if lang == "zh"
                 else f"fire '{(compiled.title('trigger', t.target, t.state) or {}).get('en', t.target)}'")
@@ -322,8 +323,8 @@ def _timer_text(compiled: Compiled, t: TimerRow, lang: str) -> str:
         roles = [(compiled.title("role", r) or {}).get(lang[:2], r) for r in t.target.split(",") if r]
         what = f"提醒{'、'.join(roles)}" if lang == "zh" else f"remind {', '.join(roles)}"
     at = _title(compiled, "state", t.state, lang)
-    return (f"{at}到期 {show(t.due_at, 'zh')} 的{what}" if lang == "zh"
-            else f"{what} at {at} due {show(t.due_at, 'en')}")
+    return (f"{at}到期 {show(t.due_at, 'zh', tz)} 的{what}" if lang == "zh"
+            else f"{what} at {at} due {show(t.due_at, 'en', tz)}")
 
 
 def _timer_diff(compiled: Compiled, row: Case, replayed: Replayed, stored: Sequence[TimerRow], *,
@@ -340,21 +341,21 @@ def _timer_diff(compiled: Compiled, row: Case, replayed: Replayed, stored: Seque
     for t in expected:
         if missing[key(t)] > 0:
             missing[key(t)] -= 1
-            out.append(("timer.missing", f"a pending timer is missing: {_timer_text(compiled, t, 'en')}",
-                        f"缺少待触发的定时：{_timer_text(compiled, t, 'zh')}"))
+            out.append(("timer.missing", f"a pending timer is missing: {_timer_text(compiled, t, 'en', tz)}",
+                        f"缺少待触发的定时：{_timer_text(compiled, t, 'zh', tz)}"))
     for t in stored:
         if t.status == "pending" and extra[key(t)] > 0:
             extra[key(t)] -= 1
-            out.append(("timer.extra", f"a pending timer the definition does not plan: {_timer_text(compiled, t, 'en')}",
-                        f"有流程定义未安排的待触发定时：{_timer_text(compiled, t, 'zh')}"))
+            out.append(("timer.extra", f"a pending timer the definition does not plan: {_timer_text(compiled, t, 'en', tz)}",
+                        f"有流程定义未安排的待触发定时：{_timer_text(compiled, t, 'zh', tz)}"))
     if row.due_at not in dues:
         due = min(dues, key=lambda d: (d is None, d))
-        out.append(("row.due_at", f"the case row is due {show(row.due_at, 'en')}, its timers make it due {show(due, 'en')}",
-                    f"案件记载期限为 {show(row.due_at, 'zh')}，按定时应为 {show(due, 'zh')}"))
+        out.append(("row.due_at", f"the case row is due {show(row.due_at, 'en', tz)}, its timers make it due {show(due, 'en', tz)}",
+                    f"案件记载期限为 {show(row.due_at, 'zh', tz)}，按定时应为 {show(due, 'zh', tz)}"))
     for t in stored:
         if t.status == "fired" and t.id not in replayed.timer_events:
-            out.append(("timer.unrecorded", f"a timer is marked fired but no event records it: {_timer_text(compiled, t, 'en')}",
-                        f"定时标记为已触发，却没有相应记录：{_timer_text(compiled, t, 'zh')}"))
+            out.append(("timer.unrecorded", f"a timer is marked fired but no event records it: {_timer_text(compiled, t, 'en', tz)}",
+                        f"定时标记为已触发，却没有相应记录：{_timer_text(compiled, t, 'zh', tz)}"))
     ids = {t.id: t for t in stored}
     for timer_id, (seq, due_text) in replayed.timer_events.items():
         t = ids.get(timer_id)

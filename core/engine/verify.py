@@ -139,7 +139,7 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
             report.broken.extend(_check_case(row, evs, timers.get(cid, []), defs, guards=guards, tz=tz))
             if anchor is not None and cid in anchor.cases:
                 report.anchored += 1
-                report.broken.extend(_check_anchor(cid, evs, anchor))
+                report.broken.extend(_check_anchor(cid, evs, anchor, tz))
         after = last
         if case_id is not None:
             break
@@ -147,8 +147,8 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
         for gone in sorted(set(anchor.cases) - seen):
             seq, _ = anchor.cases[gone]
             report.anchored += 1
-            report.broken.append(Broken(gone, seq, f"the case is gone; the anchor of {anchor.label('en')} signed its event {seq}",
-                                        f"案件已不存在；{anchor.label('zh')}的锚点签署过其第 {seq} 条记录",
+            report.broken.append(Broken(gone, seq, f"the case is gone; the anchor of {anchor.label('en', tz)} signed its event {seq}",
+                                        f"案件已不存在；{anchor.label('zh', tz)}的锚点签署过其第 {seq} 条记录",
                                         "anchor.gone"))
     return report
 
@@ -189,11 +189,11 @@ def _check_case(row: Case | Corrupt, evs: list[Event | Corrupt], tms: list[Timer
     return out
 
 
-def _check_anchor(cid: int, evs: list[Event | Corrupt], anchor: Anchor) -> list[Broken]:
+def _check_anchor(cid: int, evs: list[Event | Corrupt], anchor: Anchor, tz: tzinfo) -> list[Broken]:
     seq, digest = anchor.cases[cid]
     have = {e.seq: e for e in evs if isinstance(e, Event)}
     last = max(have, default=0)
-    when_en, when_zh = anchor.label("en"), anchor.label("zh")
+    when_en, when_zh = anchor.label("en", tz), anchor.label("zh", tz)
     if seq not in have:
         if last < seq:
             return [Broken(cid, seq, f"its history ends at event {last}, but the anchor of {when_en} signed event {seq}: "

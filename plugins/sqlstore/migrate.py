@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from yishi.plugins.sqlstore.store import SqlStore
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0008_meta_schedules"  # tests check this equals Alembic's head revision
+
+HEAD = "0009_append_only"  # tests check this equals Alembic's head revision
 
 
 def alembic_config(store: SqlStore, connection: object | None = None):  # noqa: ANN201

@@ -185,4 +185,16 @@ class ScheduleRunRow(SQLModel, table=True):
 
 from yishi.plugins.sqlstore import org_tables  # noqa: E402,F401 - registers the organisation's tables
 
+class MaintenanceRow(SQLModel, table=True):
+    """A maintenance window: while one is open (``closed_at`` NULL) the append-only triggers on
+    events and the administration log let UPDATE and DELETE through (see append_only.py)."""
+
+    __tablename__ = "record_maintenance"
+    id: int | None = Field(default=None, primary_key=True)
+    opened_at: datetime = _utc()
+    opened_by: str = Field(max_length=200)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 metadata = SQLModel.metadata

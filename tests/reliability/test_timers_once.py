@@ -8,7 +8,7 @@ from datetime import timedelta
 from yishi.engine import Engine
 from yishi.testing import Scenario, SimClock
 
-from tests.test_wf_people_mediation import COMMITTEE, MEDIATOR, mediating, session
+from test_wf_people_mediation import COMMITTEE, MEDIATOR, mediating, session
 
 
 def test_one_mediation_deadline_gives_one_reminder(yishi_engine: Engine, sim_clock: SimClock) -> None:
