@@ -43,8 +43,25 @@ def validate(source: Source, catalog: Catalog | None = None) -> tuple[Workflow |
     try:
         workflow = Workflow.model_validate(source.data)
     except ValidationError as exc:
-        return None, [_schema_problem(source, err) for err in exc.errors()]
+        return None, _schema_and_the_rest(source, exc, catalog or Catalog(check_names=False))
     return workflow, _Checker(source, workflow, catalog or Catalog(check_names=False)).run()
+
+
+def _schema_and_the_rest(source: Source, exc: ValidationError, catalog: Catalog) -> list[Problem]:
+    """Every schema problem, and the graph and name problems of the parts that fit the schema
+    (``partial.prune``), so one run reports all it can."""
+    from yishi.definition.partial import prune, relevant, target
+
+    problems = [_schema_problem(source, err) for err in exc.errors()]
+    doomed = {target(_written(source.data, tuple(err["loc"])), err["type"]) for err in exc.errors()}
+    pruned = prune(source, doomed)
+    try:
+        rest = Workflow.model_validate(pruned.data)
+        found = _Checker(pruned, rest, catalog).run()
+    except Exception:  # noqa: BLE001 - the extra pass adds what it can and never costs the schema problems
+        return problems  # (what is left still does not fit: those problems show once these are fixed)
+    seen = {(p.line, p.col, p.message) for p in problems}
+    return problems + [p for p in relevant(found, doomed, source) if (p.line, p.col, p.message) not in seen]
 
 
 # ---------------------------------------------------------------- schema errors
