@@ -41,6 +41,17 @@ class Problem:
             text += f"; {self.hint}"
         return text
 
+    def localized(self, lang: str) -> str:
+        """``str(self)`` in ``lang`` (zh: the message and hint in Chinese, names as written)."""
+        if not lang.startswith("zh"):
+            return str(self)
+        from yishi.definition.messages_zh import translate
+
+        text = f"{self.file}:{self.line}:{self.col}：{translate(self.message)}"
+        if self.hint:
+            text += f"；{translate(self.hint)}"
+        return text
+
 
 class DefinitionError(YishiError):
     """A workflow definition is invalid; ``problems`` lists every problem found in it."""

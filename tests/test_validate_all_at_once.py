@@ -43,3 +43,27 @@ def test_the_cli_prints_all_eight() -> None:
     result = CliRunner().invoke(app, ["--lang", "en", "workflows", "validate", str(EIGHT)])
     assert result.exit_code == 1
     assert "8 problem(s)." in result.output
+
+
+# ---------------------------------------------------------------- --lang zh (issue #14, item 9)
+def test_every_problem_of_the_corpus_reads_in_chinese() -> None:
+    from yishi.definition.messages_zh import translate, untranslated
+
+    catalog = catalog_of(collect_registry(make_manager(entry_points=False)))
+    corpus = sorted((Path(__file__).parent / "data" / "invalid").glob("*.yaml")) + [EIGHT]
+    left = []
+    for path in corpus:
+        _, problems = check_text(path.read_bytes(), path.name, catalog)
+        for problem in problems:
+            left += [f"{path.name}: {translate(text)}" for text in (problem.message, problem.hint) if untranslated(text)]
+            zh = problem.localized("zh")
+            assert zh.startswith(f"{path.name}:{problem.line}:{problem.col}：")
+    assert left == [], "\n".join(left)
+
+
+def test_validate_in_chinese_keeps_names_and_positions() -> None:
+    result = CliRunner().invoke(app, ["--lang", "zh", "workflows", "validate", str(EIGHT)])
+    assert result.exit_code == 1
+    assert f"{EIGHT}:20:84：流转 'send'：未知的角色 'clerck'；是不是 'clerk'？" in result.output
+    assert "阶段 'orphan' 是死路" in result.output
+    assert "unknown" not in result.output and "is not" not in result.output

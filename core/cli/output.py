@@ -281,7 +281,7 @@ def error_lines(exc: YishiError, lang: str) -> list[str]:
         if refusals:
             return [t("refused", lang)] + [f"  [{v.rule}] {v.reason(lang)}" for v in refusals]
     if isinstance(exc, DefinitionError) and exc.problems:
-        return [str(p) for p in exc.problems]
+        return [p.localized(lang) for p in exc.problems]
     return [t("error", lang, message=exc.localized(lang))]
 
 

@@ -46,7 +46,7 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         err = console(stderr=True)
         err.print(t("wf_installed_problems", s.lang), style="yellow")
         for p in problems:
-            err.print(str(p), soft_wrap=True)
+            err.print(p.localized(s.lang), soft_wrap=True)
 
 
 @app.command()
@@ -104,7 +104,7 @@ def validate(
             if not problems and wf is not None:
                 out.print(t("wf_valid", lang, file=path, id=wf.id, version=wf.version), soft_wrap=True)
             for p in problems:
-                out.print(str(p), soft_wrap=True)
+                out.print(p.localized(lang), soft_wrap=True)
         total = sum(len(problems) for _, _, problems in results)
         if total:
             out.print(t("wf_problems", lang, n=total))
