@@ -78,11 +78,18 @@ class RefusedError(YishiError):
 class FormError(RefusedError):
     """Submitted data does not fit the step's form; ``errors`` maps field name to reason."""
 
-    def __init__(self, errors: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, errors: dict[str, tuple[str, str]],
+                 labels: dict[str, tuple[str, str]] | None = None) -> None:
         self.errors = errors
-        en = "; ".join(f"{name}: {msgs[1]}" for name, msgs in errors.items())
-        zh = "；".join(f"{name}：{msgs[0]}" for name, msgs in errors.items())
+        self.labels = labels or {}  # field name → (zh, en) label: messages name fields as people see them
+        en = "; ".join(f"{self.label(name, 'en')}: {msgs[1]}" for name, msgs in errors.items())
+        zh = "；".join(f"{self.label(name, 'zh')}：{msgs[0]}" for name, msgs in errors.items())
         super().__init__(f"the form is not valid: {en}", message_zh=f"表单有误：{zh}")
+
+    def label(self, name: str, lang: str) -> str:
+        """The field's label in ``lang``, or its name where no form declares it."""
+        found = self.labels.get(name)
+        return (found[0] if lang.startswith("zh") else found[1]) if found else name
 
 
 class ConflictError(YishiError):

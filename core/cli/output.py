@@ -275,7 +275,8 @@ def error_lines(exc: YishiError, lang: str) -> list[str]:
     if isinstance(exc, FormError):
         idx = 0 if lang == "zh" else 1
         sep = "：" if lang == "zh" else ": "
-        return [t("form_invalid", lang)] + [f"  {name}{sep}{msgs[idx]}" for name, msgs in exc.errors.items()]
+        return [t("form_invalid", lang)] + [f"  {exc.label(name, lang)}{sep}{msgs[idx]}"
+                                           for name, msgs in exc.errors.items()]
     if isinstance(exc, RefusedError):
         refusals = [v for v in exc.verdicts if not v.ok]
         if refusals:

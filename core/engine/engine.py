@@ -17,7 +17,7 @@ from yishi.time.mode import clock_for, read_mode, tick_moment
 from yishi.definition.loader import Loaded
 from yishi.definition.models import Transition, Workflow
 from yishi.engine.chain import GENESIS, event_hash
-from yishi.engine.forms import coerce_form, missing_required
+from yishi.engine.forms import coerce_form, labels_of, missing_required
 from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
 from yishi.engine.reasons import merge
@@ -348,7 +348,7 @@ class Engine:
         initial = wf.initial_state()
         clean, errors = coerce_form(wf.states[initial].form, data, _resolver(compiled.params))
         if errors:
-            raise FormError(errors)
+            raise FormError(errors, labels=labels_of(wf.states[initial].form))
         subject = str(clean.get(wf.subject) or "") if wf.subject else ""
         case = Case(id=0, workflow_id=wf.id, workflow_version=wf.version,
                     workflow_sha256=loaded.sha256, state=initial, subject=subject or wf.title.zh,
@@ -432,7 +432,7 @@ class Engine:
                 raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
             clean, errors = coerce_form(wf.states[case.state].form, data, _resolver(compiled.params))
             if errors:
-                raise FormError(errors)
+                raise FormError(errors, labels=labels_of(wf.states[case.state].form))
             now = self.now()
             before = case.rev
             case.data = record_data(case.data, case.state, clean)
@@ -585,7 +585,7 @@ class Engine:
         form = list(wf.states[case.state].form) + [f for t in candidates for f in t.form]
         clean, errors = coerce_form(form, data, _resolver(compiled.params))
         if errors:
-            raise FormError(errors)
+            raise FormError(errors, labels=labels_of(form))
         decision = Decision(lambda t: self._evaluate(compiled, case, t, actor, clean, now,
                                                      check_required=True))
         dest = compiled.decide(case.state, trigger, decision)

@@ -49,6 +49,11 @@ def coerce_form(form: list[FormField], submitted: Mapping[str, Any],
     return clean, errors
 
 
+def labels_of(form: list[FormField]) -> dict[str, tuple[str, str]]:
+    """Each field's label as (zh, en), for error messages in the user's words."""
+    return {f.name: (f.label.zh, f.label.en) for f in form}
+
+
 def missing_required(form: list[FormField], values: Mapping[str, Any]) -> list[FormField]:
     """The required fields of ``form`` that have no value in ``values``."""
     return [f for f in form if f.required and values.get(f.name) in (None, "", [])]
@@ -123,12 +128,18 @@ def _number(raw: Any, *, integer: bool) -> int | float:
 
 
 def _bounds(spec: FormField, value: float, resolve: Resolve, *, count: bool = False) -> None:
-    low, high = resolve(spec.min), resolve(spec.max)
+    low, high = _number_text(resolve(spec.min)), _number_text(resolve(spec.max))
     unit_zh, unit_en = ("项", " items") if count else ("", "")
-    if low is not None and value < float(low):
+    if low is not None and value < float(low):  # a bound reads 0, not 0.0
         raise _Bad(f"不能少于 {low}{unit_zh}", f"must be at least {low}{unit_en}")
     if high is not None and value > float(high):
         raise _Bad(f"不能多于 {high}{unit_zh}", f"must be at most {high}{unit_en}")
+
+
+def _number_text(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _boolean(raw: Any) -> bool:
