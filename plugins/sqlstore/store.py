@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection, and_, bindparam, create_engine, event, func, insert, or_, select, update,
+    Connection, and_, bindparam, create_engine, event, false, func, insert, or_, select, update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from yishi.engine.types import Case, CaseFilter, Corrupt, Event, Link, Notification, TimerRow, Verdict
-from yishi.errors import ConflictError, StorageError
+from yishi.errors import ConflictError, RefusedError, StorageError
 from yishi.storage import Store, Tx
 from yishi.plugins.sqlstore.tables import (
     CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow, TimerDbRow,
@@ -94,6 +94,8 @@ class _Prepared:
             raise IntegrityError(self.sql, params, exc) from exc
         except self.dbapi.OperationalError as exc:
             raise OperationalError(self.sql, params, exc) from exc
+        except self.dbapi.DataError as exc:
+            raise DataError(self.sql, params, exc) from exc
         finally:
             cursor.close()
 
@@ -207,6 +209,8 @@ class SqlStore(Store):
             ) from exc
         except OperationalError as exc:
             raise _operational(exc, self.safe_url) from exc
+        except DataError as exc:
+            raise _data_error(exc, self.safe_url) from exc
         except DBAPIError as exc:
             raise _operational(exc, self.safe_url) from exc
 
@@ -220,6 +224,8 @@ class SqlStore(Store):
                     yield SqlTx(conn, self.dialect, self.prepared, self.get_case)
         except OperationalError as exc:
             raise _operational(exc, self.safe_url) from exc
+        except DataError as exc:
+            raise _data_error(exc, self.safe_url) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -236,6 +242,15 @@ def _operational(exc: DBAPIError, url: str) -> Exception:
                             message_zh="数据库为解除与另一操作的锁等待而中止了本次修改，未保存任何内容；请重试")
     return StorageError(f"the database {url} is unavailable: {text}",
                         message_zh=f"数据库 {url} 不可用：{text}")
+
+
+def _data_error(exc: DBAPIError, url: str) -> Exception:
+    """A value the database refuses (a NUL in a name, …) is the input's fault, not an outage."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "NUL" in text or "0x00" in text or "\\u0000" in text:
+        return RefusedError("a text contains a NUL character (\\0), which cannot be stored; remove it and try again",
+                            message_zh="文字中含有空字符（NUL，\\0），无法保存；请删去后重试")
+    return _operational(exc, url)
 
 
 def _sqlite_setup(engine: Any) -> None:
@@ -332,6 +347,8 @@ class SqlTx(Tx):
             conds.append(cases_t.c.closed_at >= filt.closed_since)
         if filt.workflow_id:
             conds.append(cases_t.c.workflow_id == filt.workflow_id)
+        if (filt.search and "\x00" in filt.search) or any("\x00" in r for r in filt.roles or ()):
+            conds.append(false())  # no stored text holds a NUL (PostgreSQL cannot even compare one)
         if filt.roles is not None:
             # autoescape: a '%' or '_' typed into a filter matches itself, not everything
             conds.append(or_(False, *[cases_t.c.act_roles.contains(f",{role},", autoescape=True)

@@ -168,3 +168,19 @@ def test_feishu_user_text_cannot_mention_anyone(receiver: Receiver) -> None:  # 
     assert all("<at" not in t for t in texts) and "<at" not in post["title"]
     ats = [el for line in post["content"] for el in line if el["tag"] == "at"]
     assert ats == [{"tag": "at", "user_id": "ou_1"}]
+
+
+def test_a_nul_in_a_search_or_a_name_is_a_clear_refusal_on_postgresql(pg_url: str) -> None:
+    from yishi.errors import RefusedError
+
+    engine = Engine.open(pg_url)
+    try:
+        engine.start(FOUR, SEC, PROPOSAL)
+        assert engine.cases(CaseFilter(search="闲置\x00厂房")) == []  # no stored text holds a NUL
+        assert engine.count(CaseFilter(roles=["secretary\x00"])) == 0
+        with pytest.raises(RefusedError) as exc:
+            engine.start(FOUR, Actor.of("马\x00书记", "secretary"), PROPOSAL)
+        assert "NUL" in exc.value.message and "unavailable" not in exc.value.message
+        assert engine.count() == 1
+    finally:
+        engine.close()

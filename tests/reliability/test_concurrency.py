@@ -229,3 +229,37 @@ def test_six_simultaneous_first_starts_all_open_a_case(where: str, request: pyte
     finally:
         for e in engines:
             e.close()
+
+
+def test_a_real_deadlock_is_a_retryable_storage_error_not_a_conflict(pg_url: str, tmp_path: Path) -> None:
+    """Two transactions lock two cases in opposite orders: PostgreSQL breaks the cycle, and the
+    one it stops gets a StorageError ("try again"), never "the case changed meanwhile"."""
+    from yishi.errors import ConflictError, StorageError
+
+    wfdir = write_workflow(tmp_path / "wf")
+    _open_cases(pg_url, wfdir, 2)
+    engine = Engine.open(pg_url, plugins=[workflow_files(wfdir)])
+    first_locked = threading.Barrier(2)
+    outcomes: list[BaseException | None] = [None, None]
+
+    def lock(i: int, order: tuple[int, int]) -> None:
+        try:
+            with engine.store.write() as tx:
+                tx.get_case(order[0], for_update=True)
+                first_locked.wait()
+                tx.get_case(order[1], for_update=True)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=lock, args=(0, (1, 2))), threading.Thread(target=lock, args=(1, (2, 1)))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        engine.close()
+    errors = [o for o in outcomes if o is not None]
+    assert len(errors) == 1, outcomes
+    assert isinstance(errors[0], StorageError) and not isinstance(errors[0], ConflictError)
+    assert "try again" in errors[0].message and "deadlock" in errors[0].message.lower()
