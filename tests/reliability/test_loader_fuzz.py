@@ -41,9 +41,15 @@ FRAGMENTS = [
 SCHEMA_KEYS = sorted({key for key in str(workflow_schema()).replace("'", " ").split() if key.isidentifier()})
 
 
+FIGURES = {"inputs": 0, "workflows": 0, "refused": 0, "problems": 0}
+
+
 def _assert_reported(text: str | bytes) -> None:
     """``check_text`` returns without raising, and a failure is a list of located problems."""
     workflow, problems = check_text(text, "fuzz.yaml", CATALOG)
+    FIGURES["inputs"] += 1
+    FIGURES["workflows" if not problems else "refused"] += 1
+    FIGURES["problems"] += len(problems)
     assert workflow is not None or problems, "no workflow and no problem"
     # YAML also breaks lines at \r, U+0085, U+2028 and U+2029: splitlines() counts those too
     lines = max(1, len((text if isinstance(text, str) else text.decode("utf-8", "replace")).splitlines()) + 1)
@@ -126,6 +132,13 @@ def test_a_random_document_is_a_workflow_or_problems(text: str) -> None:
 @given(st.binary(max_size=200))
 def test_random_bytes_are_a_workflow_or_problems(data: bytes) -> None:
     _assert_reported(data)
+
+
+def test_the_fuzzing_figure() -> None:
+    """Prints how many inputs the three fuzz tests above tried (run after them, in file order)."""
+    print(f"\nloader fuzz: {FIGURES['inputs']} inputs, {FIGURES['workflows']} valid workflows, "
+          f"{FIGURES['refused']} refused with {FIGURES['problems']} located problems, 0 raised")
+    assert FIGURES["inputs"] == 0 or FIGURES["workflows"] + FIGURES["refused"] == FIGURES["inputs"]
 
 
 @pytest.mark.parametrize("fragment", [
