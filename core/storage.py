@@ -95,6 +95,16 @@ class Tx(ABC):
         """Timers (any status) of the cases ``first``..``last``, by case."""
         return [t for case_id in range(first, last + 1) for t in self.timers(case_id)]
 
+    def notified_up_to(self, first: int, last: int) -> dict[int, int]:
+        """For the cases ``first``..``last``: the highest event seq any notification was made
+        for. A store without an outbox returns {}."""
+        return {}
+
+    def maintenance_open(self) -> list[tuple[str, str, str]]:
+        """(opened at, by, reason) of every maintenance window left open: while one is, the
+        append-only tables accept UPDATE and DELETE. A store without such windows returns []."""
+        return []
+
     def heads(self) -> dict[int, tuple[int, str]]:
         """(seq, hash) of the last event of every case."""
         out: dict[int, tuple[int, str]] = {}

@@ -423,7 +423,8 @@ def test_verify_names_the_first_broken_link(cli: Invoke, sqlite_url: str) -> Non
     case_id = to_representatives(cli)
     assert json.loads(cli("verify", "--json").stdout) == {"ok": True, "cases": 1, "events": 4, "broken": [],
                                                          "definitions": 1, "altered_definitions": [],
-                                                         "anchor": None}
+                                                         "anchor": None, "log": {"entries": 0, "broken": []},
+                                                         "maintenance_open": []}
     conn = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
     with maintenance_window(conn, "test", "tamper on purpose: events are append-only"):
         conn.execute("UPDATE events SET data = json_set(data, '$.minutes', '改过的记录') "

@@ -78,6 +78,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "en": "not checked against an anchor (none for this database; make one with 'yishi anchor')."},
     "verify_definition": {"zh": "已保存的流程定义 {id} 第 {version} 版（{sha}）已被改动：内容与其 sha256 不符",
                           "en": "the stored definition {id} version {version} ({sha}) was altered: its text does not match its sha256"},
+    "verify_unlocked": {"zh": "注意：维护窗口未关闭（{by}，{at}，{reason}）：记录表和管理日志目前可被修改和删除。",
+                        "en": "warning: a maintenance window is still open ({by}, {at}, {reason}): events and the "
+                              "administration log can be changed and deleted until it is closed."},
+    "verify_log_broken": {"zh": "管理日志第 {seq} 条：{what}", "en": "administration log, entry {seq}: {what}"},
+    "verify_log_ok": {"zh": "管理日志：{n} 条，哈希链完整。", "en": "administration log: {n} entries, hash chain intact."},
     "anchor_key_made": {"zh": "已生成签名密钥：{file}（权限 0600，请妥善保管，勿放在数据库旁）；公钥：{pub}",
                         "en": "signing key created: {file} (mode 0600; keep it safe, away from the database); public key: {pub}"},
     "anchor_written": {"zh": "已签署 {n} 件案件的最新记录：{file}",

@@ -90,11 +90,17 @@ def verify(ctx: typer.Context, as_json: JsonFlag = False,
                    "altered_definitions": [{"sha256": d.sha256, "workflow_id": d.workflow_id,
                                             "version": d.version, "file": d.file} for d in report.altered],
                    "anchor": None if anchor is None else {"file": anchor.file, "made_at": jsonable(anchor.made_at),
-                                                          "cases": report.anchored}})
+                                                          "cases": report.anchored},
+                   "log": {"entries": report.log_entries,
+                           "broken": [{"seq": seq, "what": en, "what_zh": zh} for seq, en, zh in report.log_broken]},
+                   "maintenance_open": [{"opened_at": at, "opened_by": by, "reason": why}
+                                        for at, by, why in report.unlocked]})
     elif report.ok:
         out = console()
         out.print(t("verify_ok", s.lang, cases=report.cases, events=report.events, defs=report.definitions),
                   soft_wrap=True)
+        if report.log_entries:
+            out.print(t("verify_log_ok", s.lang, n=report.log_entries), soft_wrap=True)
         if anchor is None:
             out.print(t("verify_no_anchor", s.lang), style="dim", soft_wrap=True)
         else:
@@ -108,10 +114,16 @@ def verify(ctx: typer.Context, as_json: JsonFlag = False,
         for b in report.broken:
             err.print(t("verify_broken", s.lang, case=b.case_id, seq=b.seq, what=b.reason(s.lang)), style="red",
                       soft_wrap=True)
+        for seq, en, zh in report.log_broken:
+            err.print(t("verify_log_broken", s.lang, seq=seq, what=zh if s.lang == "zh" else en), style="red",
+                      soft_wrap=True)
         if report.broken:
             err.print(t("verify_failed", s.lang, n=len(report.broken_cases)), style="red")
         if report.altered:
             err.print(t("verify_failed_defs", s.lang, n=len(report.altered)), style="red")
+    for at, by, why in report.unlocked:
+        console(stderr=True).print(t("verify_unlocked", s.lang, at=at, by=by, reason=why), style="yellow",
+                                   soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 

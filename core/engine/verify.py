@@ -60,10 +60,13 @@ class VerifyReport:
     altered: list[AlteredDefinition] = field(default_factory=list)
     anchor: Anchor | None = None
     anchored: int = 0  # cases the anchor signed that were checked against it
+    log_entries: int = 0  # the administration log (yishi.org), checked with the whole record
+    log_broken: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, en, zh)
+    unlocked: list[tuple[str, str, str]] = field(default_factory=list)  # open maintenance windows
 
     @property
     def ok(self) -> bool:
-        return not self.broken and not self.altered
+        return not self.broken and not self.altered and not self.log_broken
 
     @property
     def broken_cases(self) -> list[int]:
@@ -111,6 +114,9 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
     Raises ``NotFoundError`` when ``case_id`` names no case.
     """
     report = VerifyReport(anchor=anchor)
+    report.unlocked = tx.maintenance_open()
+    if case_id is None:
+        _check_log(tx, report)
     stored = tx.definition_texts()
     report.definitions = len(stored)
     defs = _Definitions(stored, compiled_for)
@@ -130,6 +136,7 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
         timers: dict[int, list[TimerRow | Corrupt]] = {}
         for tm in tx.audit_timers(first, last):
             timers.setdefault(tm.case_id, []).append(tm)
+        notified = tx.notified_up_to(first, last)
         for row in rows:
             cid = _id(row)
             seen.add(cid)
@@ -137,6 +144,13 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
             evs = events.get(cid, [])
             report.events += len(evs)
             report.broken.extend(_check_case(row, evs, timers.get(cid, []), defs, guards=guards, tz=tz))
+            last_seq = max((e.seq for e in evs), default=0)
+            if notified.get(cid, 0) > last_seq:
+                report.broken.append(Broken(
+                    cid, notified[cid],
+                    f"a notification was made for event {notified[cid]}, but the record ends at event {last_seq}: "
+                    "events were removed",
+                    f"曾为第 {notified[cid]} 条记录发出通知，而记录止于第 {last_seq} 条：有记录被删除", "outbox.orphan"))
             if anchor is not None and cid in anchor.cases:
                 report.anchored += 1
                 report.broken.extend(_check_anchor(cid, evs, anchor, tz))
@@ -151,6 +165,22 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
                                         f"案件已不存在；{anchor.label('zh', tz)}的锚点签署过其第 {seq} 条记录",
                                         "anchor.gone"))
     return report
+
+
+def _check_log(tx: Tx, report: VerifyReport) -> None:
+    """The administration log's own hash chain (units, people, grants), if the store keeps one."""
+    org = getattr(tx, "org", None)
+    if org is None:
+        return
+    from yishi.org.chain import verify_log
+
+    try:
+        found = verify_log(org().log())
+    except (ValueError, TypeError, KeyError) as exc:  # a row that cannot be read back
+        report.log_broken.append((0, f"the administration log cannot be read: {exc}", f"管理日志无法读取：{exc}"))
+        return
+    report.log_entries = found.entries
+    report.log_broken.extend(found.broken)
 
 
 def _id(row: Case | Corrupt) -> int:

@@ -415,6 +415,19 @@ class SqlTx(Tx):
         from yishi.plugins.sqlstore.audit import audit_timers
         return audit_timers(self.conn, timers_t, first, last, _timer)
 
+    def notified_up_to(self, first: int, last: int) -> dict[int, int]:
+        rows = self.conn.execute(select(outbox_t.c.case_id, func.max(outbox_t.c.event_seq))
+                                 .where(outbox_t.c.case_id.between(first, last)).group_by(outbox_t.c.case_id))
+        return {case_id: int(seq) for case_id, seq in rows}
+
+    def maintenance_open(self) -> list[tuple[str, str, str]]:
+        from yishi.plugins.sqlstore.tables import MaintenanceRow
+
+        m = MaintenanceRow.__table__
+        rows = self.conn.execute(select(m.c.opened_at, m.c.opened_by, m.c.reason)
+                                 .where(m.c.closed_at.is_(None)).order_by(m.c.id))
+        return [(r.opened_at.isoformat(timespec="seconds"), r.opened_by, r.reason) for r in rows]
+
     def heads(self) -> dict[int, tuple[int, str]]:
         last = (select(events_t.c.case_id, func.max(events_t.c.seq).label("seq"))
                 .group_by(events_t.c.case_id).subquery())

@@ -90,6 +90,10 @@ def test_every_kind_of_tampering_is_detected_and_named(any_url: str, tmp_path: P
         before = engine.case(rolled)
         engine.fire(rolled, "pass_resolution", SEC, representatives(14, 8))
         kinds["last event deleted and the row rolled back"] = (rolled, "timer.extra")
+        careful = at_representatives(engine)
+        careful_before = engine.case(careful)
+        engine.fire(careful, "pass_resolution", SEC, representatives(14, 8))
+        kinds["last event deleted, the row and the timers rolled back"] = (careful, "outbox.orphan")
         kinds["pending timer deleted"] = (at_notice(engine), "timer.missing")
         kinds["stored definition's guard altered"] = (tiny, "definition")
         skipped = at_notice(engine)
@@ -110,6 +114,12 @@ def test_every_kind_of_tampering_is_detected_and_named(any_url: str, tmp_path: P
     with raw(url) as conn:  # delete the step and put the row back as it was before it
         conn.execute(delete(events_t).where(events_t.c.case_id == rolled, events_t.c.seq == before.last_seq + 1))
         write_row(conn, before)
+    with raw(url) as conn:  # the same, and the timers the step made removed, the ones it cancelled pending again
+        conn.execute(delete(events_t).where(events_t.c.case_id == careful, events_t.c.seq == careful_before.last_seq + 1))
+        write_row(conn, careful_before)
+        conn.execute(delete(timers_t).where(timers_t.c.case_id == careful, timers_t.c.state == "resolution_notice"))
+        conn.execute(update(timers_t).where(timers_t.c.case_id == careful, timers_t.c.status == "cancelled")
+                     .values(status="pending", finished_at=None))
     with raw(url) as conn:
         conn.execute(delete(timers_t).where(timers_t.c.case_id == kinds["pending timer deleted"][0],
                                             timers_t.c.status == "pending"))
