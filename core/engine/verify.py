@@ -144,7 +144,7 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
             evs = events.get(cid, [])
             report.events += len(evs)
             report.broken.extend(_check_case(row, evs, timers.get(cid, []), defs, guards=guards, tz=tz))
-            last_seq = max((e.seq for e in evs), default=0)
+            last_seq = max((e.key if isinstance(e, Corrupt) else e.seq for e in evs), default=0)
             if notified.get(cid, 0) > last_seq:
                 report.broken.append(Broken(
                     cid, notified[cid],
