@@ -96,6 +96,46 @@ def yishi_register_notifiers(register: RegisterNotifier) -> None:
     """
 
 
+@hookspec
+def yishi_register_documents(register: Callable[..., None]) -> None:
+    """Contribute document kinds (notices, minutes, agreements, forms) and their templates.
+
+    Call ``register(kind)`` with a ``yishi.documents.DocumentKind`` for each kind::
+
+        from pathlib import Path
+        from yishi.definition.models import Text
+        from yishi.documents import DocumentKind
+
+        @hookimpl
+        def yishi_register_documents(register):
+            register(DocumentKind(
+                name="wish_certificate",                  # what a workflow's ``documents:`` names
+                title=Text(zh="微心愿认领证明", en="Micro-wish certificate"),
+                template="wish_certificate.j2",           # looked up in template_dir
+                template_dir=Path(__file__).parent / "templates",
+                workflows=("micro_wish",),                # () = any workflow may name it
+                fields=("wish", "claimed_by"),            # must exist in the workflow's forms
+                issued="posted",                          # posted | signed | None (see below)
+            ))
+
+    A workflow lists the documents that belong to a state (``states.<name>.documents``);
+    the validator refuses a kind nobody registered, a kind registered for other workflows,
+    and a workflow that lacks one of the kind's ``fields``.
+
+    The template is jinja2 written in document blocks (``{% import "_blocks.j2" as d %}``:
+    ``d.title``, ``d.h``, ``d.fields``, ``d.table``, ``d.sign``, ``d.note``; every other
+    non-empty line is a paragraph) and is rendered to DOCX (docxtpl, through ``base.docx``),
+    PDF (typst, embedded CJK font) and HTML from that one source. Its context is described in
+    ``yishi.documents.context``. A deployment's template folder (``[documents] templates`` in
+    the config file, or ``$YISHI_TEMPLATES``) overrides any template by file name, the
+    plugin's included.
+
+    ``issued="posted"`` or ``"signed"``: producing the document as DOCX or PDF appends a
+    ``document`` event with its sha256 to the case's hash chain (what was disclosed or signed,
+    when, by whom). Registering a name twice raises ``PluginError``. Called once per engine.
+    """
+
+
 # ---------------------------------------------------------------- storage
 @hookspec(firstresult=True)
 def yishi_storage(url: str) -> Store | None:

@@ -22,6 +22,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "yishi.plugins.webhook",
     "yishi.plugins.shipped_workflows",
     "yishi.plugins.sqlstore",
+    "yishi.documents.builtin",
 )
 
 

@@ -245,6 +245,7 @@ class Registry:
     guards: dict[str, GuardSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     notifiers: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)  # name → yishi.documents.DocumentKind
 
 
 # ---------------------------------------------------------------- reason text helpers

@@ -273,6 +273,8 @@ class State(_Model):
     final: bool = False
     form: list[FormField] = Field(default_factory=list)
     timers: list[Timer] = Field(default_factory=list)
+    #: the documents that belong to this state (notices, minutes, agreements: yishi.documents)
+    documents: list[Ident] = Field(default_factory=list)
 
 
 class Transition(_Model):

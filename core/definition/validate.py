@@ -26,6 +26,7 @@ class Catalog:
 
     guards: Mapping[str, type[BaseModel] | None] = field(default_factory=dict)
     actions: Mapping[str, type[BaseModel] | None] = field(default_factory=dict)
+    documents: Mapping[str, Any] = field(default_factory=dict)  # name → DocumentKind
     check_names: bool = True
 
 
@@ -263,6 +264,7 @@ class _Checker:
         self._graph()
         self._timers()
         self._forms()
+        self._documents()
         for j, role in enumerate(self.w.start_roles):
             if role not in self.w.roles:
                 self._add(("start_roles", j), f"start_roles: unknown role {role!r}",
@@ -551,6 +553,36 @@ class _Checker:
             elif key == "at" and scope[ref].type not in ("date", "datetime"):
                 self._add(path + (key,), f"timer in {state!r}: 'at: {ref}' is a {scope[ref].type} field",
                           "name a field of type 'date' or 'datetime'", code="timer_field")
+
+    def _documents(self) -> None:
+        """``states.<name>.documents``: known kinds, meant for this workflow, whose fields exist."""
+        for name, state in self.w.states.items():
+            seen: set[str] = set()
+            for j, doc in enumerate(state.documents):
+                path = ("states", name, "documents", j)
+                if doc in seen:
+                    self._add(path, f"document {doc!r} is listed twice in {name!r}", "list it once",
+                              code="duplicate_document")
+                seen.add(doc)
+                if not self.catalog.check_names:
+                    continue
+                kind = self.catalog.documents.get(doc)
+                if kind is None:
+                    self._add(path, f"unknown document {doc!r}",
+                              f"{_did_you_mean(doc, self.catalog.documents)}use one of "
+                              f"{self._names(sorted(self.catalog.documents))}", code="unknown_document")
+                    continue
+                if kind.workflows and self.w.id not in kind.workflows:
+                    self._add(path, f"document {doc!r} is made for {self._names(kind.workflows)}, "
+                                    f"not {self.w.id!r}",
+                              "name a document registered for this workflow, or register one",
+                              code="document_workflow")
+                    continue
+                missing = [f for f in kind.fields if f not in self.fields]
+                if missing:
+                    self._add(path, f"document {doc!r} prints fields this workflow does not have: "
+                                    f"{self._names(missing)}",
+                              "add them to a form, or use another document", code="document_fields")
 
     def _forms(self) -> None:
         for name, state in self.w.states.items():

@@ -446,6 +446,14 @@ class Engine:
         self.pm.hook.yishi_event_committed(engine=self, case=case, event=event, notifications=[])
         return case
 
+    def note(self, case_id: int, actor: Actor, kind: str, data: Mapping[str, Any]) -> Event:
+        """Record beside the steps (``kind`` ``document``: a notice posted or an agreement signed,
+        with its sha256; ``attachment``: evidence filed) in the case's hash chain, without
+        changing its state. See ``yishi.engine.notes``. Raises ``NotFoundError``."""
+        from yishi.engine.notes import append_note
+
+        return append_note(self, case_id, actor, kind, data)
+
     def tick(self, now: datetime | None = None, *, limit: int | None = None) -> list[TickResult]:
         """Fire every timer due at ``now`` (default: the clock), earliest first, each in its own
         transaction, exactly once. Several engines may tick one database at once. In a real

@@ -47,12 +47,20 @@ def collect_registry(pm: pluggy.PluginManager) -> Registry:
         from yishi.config import check_channels, load_config
 
         check_channels(load_config(), notify_text.ASKED_KINDS | {"console"})
+
+    def add_document(kind: Any) -> None:
+        if kind.name in registry.documents:
+            raise PluginError(f"document {kind.name!r} is registered twice; rename one of them")
+        registry.documents[kind.name] = kind
+
+    pm.hook.yishi_register_documents(register=add_document)
     return registry
 
 
 def catalog_of(registry: Registry) -> Catalog:
     return Catalog(guards={n: g.args for n, g in registry.guards.items()},
-                   actions={n: a.args for n, a in registry.actions.items()})
+                   actions={n: a.args for n, a in registry.actions.items()},
+                   documents=dict(registry.documents))
 
 
 def open_library(plugins: Any = (), *, params: Mapping[str, Mapping[str, Any]] | None = None,
