@@ -113,8 +113,8 @@ def test_trace_switch_prints_every_hook_call_and_result(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("[yishi plugins]")]
     calls = [line.split()[2].split("(")[0] for line in lines if "->" in line]
-    assert calls[:5] == ["yishi_storage", "yishi_register_guards", "yishi_register_actions",
-                         "yishi_register_notifiers", "yishi_engine_opened"]
+    assert calls[:6] == ["yishi_storage", "yishi_register_guards", "yishi_register_actions",
+                         "yishi_register_notifiers", "yishi_register_documents", "yishi_engine_opened"]
     assert "[yishi plugins] yishi_storage(url) -> [yishi.plugins.sqlstore]" in lines
     assert any(line.startswith("[yishi plugins] yishi_storage returned <yishi.plugins.sqlstore.store.SqlStore")
                for line in lines)

@@ -6,13 +6,15 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from yishi.cli.context import actor_of, session
 from yishi.cli.output import console, emit_json, local
-from yishi.engine.types import Actor
+
+if TYPE_CHECKING:  # loaded when a command runs, not with ``import yishi.cli``
+    from yishi.engine.types import Actor
 
 MESSAGES: dict[str, dict[str, str]] = {
     "written": {"zh": "已生成 {path}（{format}，sha256 {sha}）", "en": "wrote {path} ({format}, sha256 {sha})"},
