@@ -277,6 +277,8 @@ class WishDocuments:
         register(DocumentKind("wish_certificate", Text(zh="微心愿认领证明", en="Micro-wish certificate"),
                               "wish_certificate.j2", template_dir=self.folder, workflows=("micro_wish",),
                               fields=("wish", "claimed_by"), issued="posted"))
+        register(DocumentKind("bench_certificate", Text(zh="板凳会证明", en="Bench certificate"),
+                              "wish_certificate.j2", template_dir=self.folder, workflows=("bench_meeting",)))
 
     @hookimpl
     def yishi_workflow_files(self) -> list[Path]:
@@ -301,7 +303,8 @@ def test_a_plugin_contributes_a_document_that_its_workflow_names(sqlite_url: str
 
 
 @pytest.mark.parametrize(("listed", "code"), [("no_such_document", "unknown_document"),
-                                               ("mediation_agreement", "document_workflow"),
+                                               ("bench_certificate", "document_workflow"),
+                                               ("mediation_agreement", "document_fields"),
                                                ("wish_certificate, wish_certificate", "duplicate_document")])
 def test_the_validator_checks_the_documents_a_state_names(tmp_path: Path, listed: str, code: str) -> None:
     (tmp_path / "wish_certificate.j2").write_text("x\n", encoding="utf-8")
