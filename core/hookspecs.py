@@ -100,7 +100,11 @@ def yishi_register_notifiers(register: RegisterNotifier) -> None:
 def yishi_register_documents(register: Callable[..., None]) -> None:
     """Contribute document kinds (notices, minutes, agreements, forms) and their templates.
 
-    Call ``register(kind)`` with a ``yishi.documents.DocumentKind`` for each kind::
+    Called once per engine.
+
+    :param register: a callable; call ``register(kind)`` once per ``yishi.documents.DocumentKind``.
+
+    For example::
 
         from pathlib import Path
         from yishi.definition.models import Text
