@@ -23,7 +23,12 @@ class ConfigError(YishiError):
 PERSONAL_KEYS: dict[str, type] = {"name": str, "roles": list, "lang": str, "keys": dict, "login": str,
                                   "deployment": str}
 DEPLOYMENT_KEYS: dict[str, type] = {"db": str, "tz": str, "params": dict, "notifiers": dict,
-                                    "calendar": dict}
+                                    "calendar": dict, "documents": dict, "attachments": dict}
+#: the keys of the deployment's [documents] and [attachments] tables (yishi.documents)
+TABLE_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "documents": {"templates": str, "org": str, "out": str},
+    "attachments": {"dir": str, "max_mb": (int, float)},
+}
 DEFAULT_DEPLOYMENT = Path("/etc/yishi/deployment.toml")
 
 
@@ -65,6 +70,8 @@ class Config:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     notifiers: dict[str, dict[str, Any]] = field(default_factory=dict)
     calendar: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)
+    attachments: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     deployment: Path | None = None
@@ -154,6 +161,17 @@ def _check(path: Path, text: str, raw: dict[str, Any], kinds: dict[str, type], *
         if not isinstance(table, dict):
             raise ConfigError(f"{path}:{line_of(text, f'notifiers.{name}')}: [notifiers.{name}] should be a table",
                               message_zh=f"{path}:{line_of(text, f'notifiers.{name}')}：[notifiers.{name}] 应为一个表")
+    for table_name, known in TABLE_KEYS.items():
+        for key, value in (out.get(table_name) or {}).items():
+            if key not in known:
+                raise _unknown(path, text, key, sorted(known), where=f"{table_name}.")
+            if not isinstance(value, known[key]) or isinstance(value, bool):
+                line = line_of(text, f"{table_name}.{key}")
+                kind = known[key]
+                en = "number" if isinstance(kind, tuple) else _kind_name(kind)
+                zh = "数字" if isinstance(kind, tuple) else _kind_name(kind, "zh")
+                raise ConfigError(f"{path}:{line}: [{table_name}] {key!r} should be a {en}",
+                                  message_zh=f"{path}:{line}：[{table_name}] {key!r} 应为{zh}")
     for name, table in (out.get("params") or {}).items():
         if not isinstance(table, dict):
             raise ConfigError(f"{path}:{line_of(text, f'params.{name}')}: [params.{name}] should be a table of "

@@ -339,3 +339,22 @@ def test_without_a_cjk_font_the_pdf_path_says_exactly_what_is_missing(demo: Engi
     assert "YISHI_FONTS" in err.value.message_zh
     # the other formats need no font
     assert render(demo, case_id(demo, "公共照明改造"), "resolution_notice", "docx").content
+
+
+def test_document_settings_come_from_the_config_and_typos_are_named(demo: Engine, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from yishi.config import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text('[documents]\norg = "金花园社区居民委员会"\n', encoding="utf-8")
+    monkeypatch.setenv("YISHI_CONFIG", str(config))
+    text = pdf_text(render(demo, case_id(demo, "公共照明改造"), "resolution_notice", "pdf").content)
+    assert "金花园社区居民委员会" in text
+    config.write_text('[documents]\ntempaltes = "/srv/templates"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        render(demo, case_id(demo, "公共照明改造"), "resolution_notice", "pdf")
+    assert "config.toml:2" in err.value.message and "did you mean 'templates'" in err.value.message
+    config.write_text("[attachments]\nmax_mb = \"big\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        render(demo, case_id(demo, "公共照明改造"), "resolution_notice", "pdf")
+    assert "应为数字" in err.value.message_zh

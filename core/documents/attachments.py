@@ -82,8 +82,7 @@ def max_bytes() -> int:
 def _section() -> dict[str, Any]:
     from yishi.config import load_config
 
-    section = load_config().extra.get("attachments", {})
-    return section if isinstance(section, dict) else {}
+    return load_config().attachments
 
 
 def store_dir(engine: Engine) -> Path:

@@ -61,8 +61,7 @@ class Settings:
         config file. Raises ``DocumentError`` when the template folder does not exist."""
         from yishi.config import load_config
 
-        section = load_config().extra.get("documents", {})
-        section = section if isinstance(section, dict) else {}
+        section = load_config().documents
         folder = os.environ.get("YISHI_TEMPLATES") or section.get("templates")
         org = os.environ.get("YISHI_ORG") or section.get("org")
         path = Path(str(folder)).expanduser() if folder else None
