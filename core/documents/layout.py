@@ -104,6 +104,33 @@ def to_html(blocks: list[dict[str, Any]], *, title: str, org: str, lang: str, ov
     return html.encode("utf-8")
 
 
+# ---------------------------------------------------------------- plain text (a preview in the TUI)
+def to_text(blocks: list[dict[str, Any]], lang: str) -> str:
+    """The document as plain text: what a terminal can preview."""
+    sep = "：" if lang == "zh" else ": "
+    lines: list[str] = []
+    for b in blocks:
+        t = b["t"]
+        if t == "title":
+            lines += [b["text"]] + ([b["sub"]] if b.get("sub") else []) + [""]
+        elif t in ("number", "h"):
+            lines.append(b["text"])
+        elif t == "p":
+            lines += [("　　" if b.get("indent", True) else "") + line for line in str(b["text"]).split("\n")]
+        elif t == "fields":
+            lines += [f"  {row[0]}{sep}{row[1]}" for row in b["rows"]]
+        elif t == "table":
+            lines.append("  " + " | ".join(str(h) for h in b["head"]))
+            lines += ["  " + " | ".join(str(c) for c in row) for row in b["rows"]]
+        elif t == "sign":
+            lines += [""] + [f"  {slot[0]}________ {slot[1] if len(slot) > 1 else ''}" for slot in b["slots"]]
+        elif t == "right":
+            lines += [""] + [f"{line:>40}" for line in b["lines"]]
+        elif t == "note":
+            lines += ["", b["text"]]
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- PDF (typst)
 def typst_string(value: Any) -> str:
     """``value`` as a typst string literal: no text typed into a case is read as markup."""
@@ -323,4 +350,4 @@ def write_base_docx(path: Path) -> None:
 
 
 __all__ = ["FORMATS", "DocumentError", "blocks_of", "font_dirs", "to_docx", "to_html", "to_pdf",
-           "to_typst", "typst_string", "write_base_docx"]
+           "to_text", "to_typst", "typst_string", "write_base_docx"]

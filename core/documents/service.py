@@ -54,6 +54,7 @@ class Settings:
 
     templates: Path | None = None
     org: str | None = None
+    out: Path | None = None  # where the TUI writes documents
 
     @classmethod
     def load(cls) -> Settings:
@@ -64,12 +65,23 @@ class Settings:
         section = load_config().documents
         folder = os.environ.get("YISHI_TEMPLATES") or section.get("templates")
         org = os.environ.get("YISHI_ORG") or section.get("org")
+        out = os.environ.get("YISHI_DOCS_DIR") or section.get("out")
         path = Path(str(folder)).expanduser() if folder else None
         if path is not None and not path.is_dir():
             raise DocumentError(f"the template folder {path} does not exist (set by $YISHI_TEMPLATES or "
                                 "[documents] templates in the config file)",
                                 message_zh=f"模板文件夹 {path} 不存在（由 $YISHI_TEMPLATES 或配置文件 [documents] templates 指定）")
-        return cls(templates=path, org=str(org) if org else None)
+        return cls(templates=path, org=str(org) if org else None,
+                   out=Path(str(out)).expanduser() if out else None)
+
+    def out_dir(self) -> Path:
+        """Where documents are written when no file is named: ``$YISHI_DOCS_DIR``, else
+        ``[documents] out``, else ``yishi`` in the user's documents folder."""
+        if self.out is not None:
+            return self.out
+        from platformdirs import user_documents_path
+
+        return user_documents_path() / "yishi"
 
 
 def _reached(case: Case, events: list[Event], state: str) -> bool:
@@ -149,6 +161,20 @@ def _context(engine: Engine, case: Case, events: list[Event], lang: str, setting
                          lang=lang, now=engine.now(), org=settings.org)
 
 
+def preview(engine: Engine, case_id: int, doc_id: str, *, lang: str = "zh",
+            settings: Settings | None = None) -> str:
+    """The document as plain text (for a terminal). Raises like ``render``."""
+    from yishi.documents.layout import to_text
+
+    settings = settings or Settings.load()
+    case = engine.case(case_id)
+    ref = find(engine, case, doc_id, lang)
+    context = _context(engine, case, engine.history(case.id), lang, settings)
+    if ref.key is not None:
+        context["item"] = next(i for i in items_of(context, ref.kind.items) if str(i["key"]) == ref.key)
+    return to_text(blocks_of(ref.kind, context, settings.templates), lang)
+
+
 def render(engine: Engine, case_id: int, doc_id: str, fmt: str = "pdf", *, lang: str = "zh",
            settings: Settings | None = None) -> Produced:
     """Render one document of the case as ``docx``, ``pdf`` or ``html``; nothing is recorded.
@@ -207,4 +233,5 @@ def issue(engine: Engine, case_id: int, doc_id: str, fmt: str, actor: Actor, *, 
     return Produced(produced.ref, fmt, produced.content, produced.filename, produced.sha256, event)
 
 
-__all__ = ["MEDIA_TYPES", "DocumentRef", "Produced", "Settings", "documents_for", "find", "issue", "render"]
+__all__ = ["MEDIA_TYPES", "DocumentRef", "Produced", "Settings", "documents_for", "find", "issue", "preview",
+           "render"]

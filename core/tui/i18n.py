@@ -33,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.back": ("返回", "back"),
     "key.record": ("存草稿", "save draft"),
     "key.act": ("办理", "act"),
+    "key.documents": ("文书", "documents"),
     "key.reload": ("刷新", "reload"),
     "key.start": ("发起", "start"),
     "key.add_item": ("添加", "add"),

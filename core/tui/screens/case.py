@@ -45,6 +45,7 @@ class CaseScreen(YishiScreen):
         Binding("f8", "pane('deadlines')", "deadlines", id="pane_deadlines"),
         Binding("f9", "pane('links')", "links", id="pane_links"),
         Binding("f5", "reload_case", "reload", id="refresh", show=False),
+        Binding("f12", "documents", "documents", id="documents", show=False),
     ]
 
     def __init__(self, case_id: int) -> None:
@@ -340,6 +341,13 @@ class CaseScreen(YishiScreen):
     def action_act(self) -> None:
         self.query_one("#panes", TabbedContent).active = "pane-act"
         self.query_one("#actions", OptionList).focus()
+
+    def action_documents(self) -> None:
+        """The case's documents: preview and produce them (screens/documents.py)."""
+        from yishi.tui.screens.documents import DocumentsDialog
+
+        if self.engine is not None:
+            self.app.push_screen(DocumentsDialog(self.case_id, self.view.subject if self.view else ""))
 
     def action_pane(self, pane: str) -> None:
         self.query_one("#panes", TabbedContent).active = f"pane-{pane}"
