@@ -358,3 +358,19 @@ def test_document_settings_come_from_the_config_and_typos_are_named(demo: Engine
     with pytest.raises(ConfigError) as err:
         render(demo, case_id(demo, "公共照明改造"), "resolution_notice", "pdf")
     assert "应为数字" in err.value.message_zh
+
+
+def test_notes_on_a_closed_case_replay_and_verify(demo: Engine, tmp_path: Path) -> None:
+    """A results notice printed after archiving, evidence filed late: the whole-record verify
+    (replay) accepts document and attachment events after the last step."""
+    from yishi.documents import attachments as att
+
+    cid = case_id(demo, "公共照明改造")
+    assert not demo.case(cid).is_open
+    issue(demo, cid, "results_notice", "pdf", SECRETARY)
+    photo = tmp_path / "路灯.pdf"
+    photo.write_bytes(render(demo, cid, "results_notice", "pdf").content)  # a scan is a PDF too
+    att.attach(demo, cid, photo, SECRETARY)
+    assert [e.kind for e in demo.history(cid)[-2:]] == ["document", "attachment"]
+    report = demo.verify(cid)
+    assert report.ok, report.broken

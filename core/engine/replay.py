@@ -17,6 +17,7 @@ from typing import Any
 from yishi.definition.models import Workflow
 from yishi.engine.chain import GENESIS, canonical, hash_matches
 from yishi.engine.machine import Compiled
+from yishi.engine.notes import NOTE_KINDS
 from yishi.engine.timers import plan_timers
 from yishi.engine.types import Case, Event, TimerRow
 from yishi.rules import GuardSpec
@@ -149,7 +150,9 @@ def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256:
                 return stop(ev, "event.source",
                             f"it starts from {there[0]} but the previous event left the case at {here[0]}",
                             f"其起始阶段为{there[1]}，而上一条记录后案件处于{here[1]}")
-            if not case.is_open and ev.kind != "link":  # links on closed cases: older engines allowed them
+            # links on closed cases: older engines allowed them; notes (a document issued,
+            # evidence filed) may come after closing (yishi.engine.notes)
+            if not case.is_open and ev.kind != "link" and ev.kind not in NOTE_KINDS:
                 return stop(ev, "event.closed", "it was recorded after the case was closed",
                             "案件办结后仍有此记录")
             if ev.kind in ("fire", "timer"):
@@ -175,7 +178,7 @@ def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256:
                 case.updated_at = ev.at
                 if replans_on_record(wf, case.state):
                     out.planned_at, out.planned_seq = ev.at, ev.seq
-            elif ev.kind in ("remind", "link"):
+            elif ev.kind in ("remind", "link", *NOTE_KINDS):
                 if ev.dest != case.state:
                     return stop(ev, "event.source", f"a {ev.kind} event that moves the case away from {here[0]}",
                                 f"提醒或关联记录却使案件离开了{here[1]}")
