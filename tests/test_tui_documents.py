@@ -75,3 +75,31 @@ async def test_a_case_without_documents_says_so(engine: Engine) -> None:
         await pilot.press("f12")
         await settle(pilot)
         assert "has no documents yet" in str(app.screen.query_one("#document-status", Static).render())
+
+
+@pilot
+async def test_evidence_is_attached_from_the_documents_dialog(engine: Engine, tmp_path: Path) -> None:
+    (case,) = engine.cases(CaseFilter(search="楼上漏水"))
+    scan = tmp_path / "报价单.pdf"
+    scan.write_bytes(b"%PDF-1.4\n% a scanned quotation\n")
+    (tmp_path / "note.txt").write_text("not evidence", encoding="utf-8")
+    app = make_app(engine)
+    async with running(app) as pilot:
+        app.open_case(case.id)
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("a")
+        box = dialog.query_one("#attach-path")
+        assert box.display and box.has_focus
+        await pilot.press(*str(tmp_path / "note.txt"), "enter")
+        await settle(pilot)
+        assert "不是照片或扫描件" in str(dialog.query_one("#document-status", Static).render())
+        box.value = ""
+        await pilot.press(*str(scan), "enter")
+        await settle(pilot)
+        status = str(dialog.query_one("#document-status", Static).render())
+        assert "已附加 报价单.pdf" in status
+        last = engine.history(case.id)[-1]
+        assert last.kind == "attachment" and last.data["_attachment"]["sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()

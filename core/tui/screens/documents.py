@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
@@ -27,7 +27,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "written": ("已生成 {path}\nsha256 {sha}", "wrote {path}\nsha256 {sha}"),
     "recorded": ("已记入案件第 {seq} 条记录（{issued}）。", "recorded as event {seq} ({issued})."),
     "close": ("关闭", "close"),
-    "hint": ("↑↓ 选择文书；p 生成 PDF，d 生成 DOCX，h 生成 HTML", "↑↓ pick; p PDF, d DOCX, h HTML"),
+    "hint": ("↑↓ 选择文书；p 生成 PDF，d 生成 DOCX，h 生成 HTML；a 附加证据（照片、扫描件）",
+             "↑↓ pick; p PDF, d DOCX, h HTML; a attach evidence (a photo or scan)"),
+    "attach_prompt": ("证据文件路径（回车附加，Esc 取消）", "path of the evidence file (enter attaches, escape cancels)"),
+    "attached": ("已附加 {name}（sha256 {sha}），记入案件第 {seq} 条记录。", "attached {name} (sha256 {sha}) as event {seq}."),
 }
 
 
@@ -45,6 +48,7 @@ class DocumentsDialog(ModalScreen[None]):
         Binding("p", "produce('pdf')", "PDF", id="doc_pdf"),
         Binding("d", "produce('docx')", "DOCX", id="doc_docx"),
         Binding("h", "produce('html')", "HTML", id="doc_html"),
+        Binding("a", "attach", "attach", id="doc_attach"),
     ]
 
     def __init__(self, case_id: int, subject: str) -> None:
@@ -64,6 +68,7 @@ class DocumentsDialog(ModalScreen[None]):
             yield OptionList(id="documents")
             with VerticalScroll(classes="dialog-body", id="document-preview-scroll"):
                 yield Static(id="document-preview")
+            yield Input(placeholder=_t("attach_prompt", self.lang), id="attach-path")
             yield Static(_t("hint", self.lang), id="document-status", classes="dialog-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("PDF (p)", id="make-pdf", compact=True)
@@ -72,6 +77,7 @@ class DocumentsDialog(ModalScreen[None]):
                 yield Button(_t("close", self.lang), variant="primary", id="close", compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#attach-path", Input).display = False
         self.load()
 
     @work(thread=True, exclusive=True, group="documents")
@@ -125,7 +131,45 @@ class DocumentsDialog(ModalScreen[None]):
         self.app.call_from_thread(self.query_one("#document-preview", Static).update, Text(text))
 
     def action_close(self) -> None:
+        box = self.query_one("#attach-path", Input)
+        if box.display:  # escape leaves the path box first
+            box.display = False
+            self.query_one("#documents", OptionList).focus()
+            return
         self.dismiss(None)
+
+    def action_attach(self) -> None:
+        box = self.query_one("#attach-path", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#attach-path")
+    def _attach_submitted(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if path:
+            self._status(_t("working", self.lang))
+            self.attach(path)
+
+    @work(thread=True, exclusive=True, group="document-attach")
+    def attach(self, path: str) -> None:
+        from yishi.documents.attachments import attach
+        from yishi.errors import YishiError
+
+        app: Any = self.app
+        try:
+            item, event = attach(app.engine, self.case_id, Path(path).expanduser(), app.actor)
+        except YishiError as exc:
+            app.call_from_thread(self._status, exc.localized(self.lang))
+            return
+        app.call_from_thread(self._attached, item.name, item.sha256, event.seq)
+
+    def _attached(self, name: str, sha: str, seq: int) -> None:
+        box = self.query_one("#attach-path", Input)
+        box.value = ""
+        box.display = False
+        self._status(_t("attached", self.lang, name=name, sha=sha[:16], seq=seq))
+        if len(self.app.screen_stack) > 1:
+            self.app.screen_stack[-2].stale = True
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
