@@ -181,3 +181,30 @@ def test_a_broken_plugin_file_does_not_stop_the_others(tmp_path: Path) -> None:
     ids = {loaded.workflow.id for loaded in library.latest()}
     assert "four_discussions_two_disclosures" in ids and len(ids) >= 4
     assert [(Path(p.file).name, p.line) for p in library.problems] == [("broken.yaml", 2)]
+
+
+@pytest.mark.parametrize("fragment", [
+    "version: !!int abc", "title: !!bool maybe", "version: !!float abc", "version: !!int 0x",
+])
+def test_the_new_problems_read_in_chinese(fragment: str) -> None:
+    from yishi.definition.messages_zh import translate, untranslated
+
+    problems = check_text("id: x\n" + fragment + "\n", "f.yaml")[1]
+    tagged = [p for p in problems if p.code == "tag"]
+    assert tagged
+    for p in tagged:
+        assert not untranslated(p.message) and not untranslated(p.hint), (translate(p.message), translate(p.hint))
+
+
+def test_readonly_and_after_inf_read_in_chinese() -> None:
+    from test_bad_input import READONLY
+
+    from yishi.definition.messages_zh import translate, untranslated
+
+    text = TEXTS[0]
+    start = text.index("after:")
+    broken = text[:start] + "after: .inf" + text[text.index("\n", start):]
+    problems = check_text(READONLY, "grant.yaml")[1] + check_text(broken, "f.yaml", CATALOG)[1]
+    assert len(problems) == 2
+    for p in problems:
+        assert not untranslated(p.message) and not untranslated(p.hint), (translate(p.message), translate(p.hint))
