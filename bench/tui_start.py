@@ -97,6 +97,11 @@ def make_database(path: Path, size: int) -> None:
         rows.append(tuple(row[c] for c in cols))
     with con:
         con.executemany(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", rows)
+        # who may act on the open cases ("my actions" reads case_actors, as the engine keeps it)
+        con.execute("DELETE FROM case_actors")
+        open_rows = con.execute("SELECT id, act_roles FROM cases WHERE closed_at IS NULL").fetchall()
+        con.executemany("INSERT INTO case_actors (case_id, role, roles) VALUES (?, ?, ?)",
+                        [(i, r, roles) for i, roles in open_rows for r in dict.fromkeys(roles.split(",")) if r])
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
 

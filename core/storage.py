@@ -51,6 +51,11 @@ class Tx(ABC):
         """
         return self.update_case(case, expected_rev=expected_rev)
 
+    def set_actors(self, case_id: int, roles: tuple[str, ...]) -> None:
+        """Record which roles may act on the case now (none once it is closed), so "my actions"
+        is an index lookup. The engine calls it when they change; ``act_roles`` on the case
+        row says the same, and a store that keeps no separate index may ignore this."""
+
     @abstractmethod
     def cases(self, filt: CaseFilter) -> list[Case]:
         """Cases matching ``filt``, most urgent first (earliest due, then newest)."""
@@ -235,6 +240,18 @@ class Tx(ABC):
     @abstractmethod
     def schedule_runs(self, schedule: str | None = None) -> list[tuple[str, str, int | None, datetime]]:
         """(schedule, period, case id, at) of the recorded runs, oldest first."""
+
+    # statistics (yishi.stats)
+    def add_month_figures(self, row: dict[str, Any]) -> None:
+        """Add ``row``'s counts to the month summary row with its (month, unit_id, workflow_id,
+        tier), creating it at zero first. A store without a summary may ignore this."""
+
+    def stats(self) -> Any:
+        """The statistics' grouped reads in this transaction (see the SQL store's ``SqlStatsTx``)."""
+        from yishi.errors import StorageError
+
+        raise StorageError(f"{type(self).__name__} keeps no statistics",
+                           message_zh="此存储不支持统计")
 
 
 class Store(ABC):

@@ -34,6 +34,7 @@ from yishi.errors import (
 )
 from yishi.plugin_manager import make_manager
 from yishi.rules import ActionContext, RuleContext, run_action, run_guard
+from yishi.stats import track
 
 if TYPE_CHECKING:
     from yishi.org import Org
@@ -356,12 +357,15 @@ class Engine:
                     updated_at=now, opened_by=actor.name,
                     act_roles=compiled.actors(initial),
                     unit_id=unit_id if unit_id is not None else (linked_from.unit_id if linked_from else None))
+        track.started(wf, case)
         if loaded.sha256 not in self._stored:
             tx.put_definition(sha256=loaded.sha256, workflow_id=wf.id, version=wf.version,
                               text=loaded.text, file=loaded.file, at=now)
         timers = self._timers_for(compiled, case, now)
         case.due_at = min((t.due_at for t in timers), default=None)
         case.id = tx.insert_case(case)
+        tx.set_actors(case.id, case.act_roles)
+        tx.add_month_figures(track.received_row(case, self.tz))
         event_data = dict(clean)
         if case.unit_id is not None:
             event_data["_unit"] = case.unit_id
@@ -617,13 +621,19 @@ class Engine:
             started.append(FireResult(case=new, event=new_event, notifications=new_notes))
         case.data, data_changed = step_data(wf, case.data, source, dest, clean, actx.updates)
         before = case.rev
+        late, actors = case.due_at is not None and now >= case.due_at, case.act_roles
         case.state = dest
         case.state_entered_at = now
         case.updated_at = now
         case.rev += 1
         case.act_roles = () if wf.states[dest].final else compiled.actors(dest)
+        recorded = {k: v for k, v in clean.items() if any(f.name == k for f in wf.states[source].form)}
+        track.stepped(wf, case, source=source, trigger=trigger, recorded={**recorded, **actx.updates}, late=late)
+        if case.act_roles != actors:
+            tx.set_actors(case.id, case.act_roles)
         if wf.states[dest].final:
             case.closed_at = now
+            tx.add_month_figures(track.closed_row(case, self.tz))
         if case.due_at is not None:  # no deadline means no pending timer to cancel
             tx.cancel_timers(case.id)
         timers = [] if wf.states[dest].final else self._timers_for(compiled, case, now)

@@ -73,6 +73,29 @@ class Available:
 
 
 @dataclass
+class CaseFigures:
+    """What the statistics count about a case, kept in indexed columns and updated in each
+    step's own transaction (``yishi.stats.track``), so figures never scan the JSON data.
+
+    ``tier``: the tier the case is at (its ``tier_N`` state, else the tier that last resolved
+    it); ``resolved_tier``: the tier that recorded the resolution in force (None before one,
+    and again after a reopen); ``deadlines_missed``: steps taken after the state's due time;
+    ``reopened``: returns to a tier after a resolution; ``extended``: ``extend`` steps;
+    ``evals_asked``/``evals_given``/``evals_satisfied``: evaluation steps entered, evaluations
+    recorded, of which satisfied or basically satisfied.
+    """
+
+    tier: int | None = None
+    resolved_tier: int | None = None
+    deadlines_missed: int = 0
+    reopened: int = 0
+    extended: int = 0
+    evals_asked: int = 0
+    evals_given: int = 0
+    evals_satisfied: int = 0
+
+
+@dataclass
 class Case:
     """One run of one workflow, as stored: the row, never a state-machine instance."""
 
@@ -94,6 +117,7 @@ class Case:
     last_hash: str = ""
     opened_by: str = ""
     unit_id: int | None = None  # the organisation unit the case belongs to (yishi.org)
+    figures: CaseFigures = field(default_factory=CaseFigures)  # yishi.stats
 
     @property
     def is_open(self) -> bool:

@@ -43,6 +43,7 @@ class YishiApp(App[None]):
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
         Binding("f2", "toggle_lang", "English", id="lang"),
         Binding("f3", "procedures", "procedures", id="procedures", show=False),  # shown on the cases screen
+        Binding("f4", "statistics", "statistics", id="statistics", show=False),  # shown on the cases screen
     ]
 
     lang: reactive[str] = reactive("zh", init=False)
@@ -278,6 +279,12 @@ class YishiApp(App[None]):
         if self.engine is None or isinstance(self.screen, ProceduresScreen):
             return
         self.push_page(ProceduresScreen())
+
+    def action_statistics(self) -> None:
+        from yishi.tui.screens.stats import StatsScreen
+
+        if self.engine is not None and not isinstance(self.screen, StatsScreen):
+            self.push_page(StatsScreen())
 
     def push_page(self, screen: Screen[Any]) -> None:
         """Push a full screen; the one below reads from the engine again when it is shown."""

@@ -263,11 +263,9 @@ def load_counters(engine: Engine, now: datetime) -> Counters:
     month = engine.count(CaseFilter(open=False, closed_since=month_start(now, engine.tz)))
     community: tuple[int, int] | None = None
     if any(w.workflow.id == GRID for w in engine.workflows()):
-        tiers = engine.count_by(CaseFilter(workflow_id=GRID, state="closed"), TIER_FIELD)
-        resolved = {t: n for t, n in tiers.items() if isinstance(t, int)}
-        total = sum(resolved.values())
-        within = sum(n for t, n in resolved.items() if t <= COMMUNITY_TIERS)
-        community = (within, total) if total else None
+        from yishi.stats.figures import community_share
+
+        community = community_share(engine, GRID)  # the month summary, not JSON
     from yishi.delivery import failed_count
 
     return Counters(open=open_, overdue=overdue, resolved_month=month, community=community,

@@ -12,11 +12,12 @@ def default_keys() -> dict[str, tuple[str, str]]:
     from yishi.tui.screens.form_dialog import FormDialog
     from yishi.tui.screens.new_case import NewCaseScreen
     from yishi.tui.screens.procedures import ProceduresScreen
+    from yishi.tui.screens.stats import StatsScreen
     from yishi.tui.widgets.items import ItemsField
 
     out: dict[str, tuple[str, str]] = {}
     for where, cls in (("app", YishiApp), ("cases", CasesScreen), ("case", CaseScreen),
-                       ("new case", NewCaseScreen), ("procedures", ProceduresScreen),
+                       ("new case", NewCaseScreen), ("procedures", ProceduresScreen), ("statistics", StatsScreen),
                        ("list items", ItemsField), ("dialogs", FormDialog)):
         for b in cls.BINDINGS:
             if isinstance(b, Binding) and b.id and b.id not in out:

@@ -18,11 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from yishi.engine.types import Case, CaseFilter, Corrupt, Event, Link, Notification, TimerRow, Verdict
+from yishi.engine.types import (
+    Case, CaseFigures, CaseFilter, Corrupt, Event, Link, Notification, TimerRow, Verdict,
+)
 from yishi.errors import ConflictError, RefusedError, StorageError
 from yishi.storage import Store, Tx
 from yishi.plugins.sqlstore.tables import (
-    CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow, TimerDbRow,
+    CaseActorRow, CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow,
+    StatsMonthRow, TimerDbRow,
 )
 
 cases_t = CaseRow.__table__
@@ -33,6 +36,9 @@ defs_t = DefinitionRow.__table__
 links_t = LinkRow.__table__
 meta_t = MetaRow.__table__
 runs_t = ScheduleRunRow.__table__
+actors_t = CaseActorRow.__table__
+FIGURES = ("tier", "resolved_tier", "deadlines_missed", "reopened", "extended", "evals_asked",
+           "evals_given", "evals_satisfied")  # CaseFigures' fields, one column each
 
 # The hot path's statements, built once with bind parameters: SQLAlchemy then finds the compiled
 # form in its cache by identity instead of rebuilding and re-keying a statement on every call.
@@ -44,7 +50,7 @@ _UPDATE_CASE = (update(cases_t)
                 .where(cases_t.c.id == bindparam("b_case_id"), cases_t.c.rev == bindparam("b_expected_rev"))
                 .values({n: bindparam(n) for n in _CASE_COLUMNS}))
 _STEP_COLUMNS = ("state", "state_entered_at", "updated_at", "closed_at", "due_at", "act_roles", "rev",
-                 "last_seq", "last_hash")
+                 "last_seq", "last_hash", *FIGURES)
 _UPDATE_STEP = (update(cases_t)
                 .where(cases_t.c.id == bindparam("b_case_id"), cases_t.c.rev == bindparam("b_expected_rev"))
                 .values({n: bindparam(n) for n in _STEP_COLUMNS}))
@@ -58,6 +64,9 @@ _INSERT_TIMER = insert(timers_t).values({n: bindparam(n) for n in _TIMER_KEYS})
 _OUTBOX_KEYS = ("case_id", "event_seq", "channel", "kind", "recipients", "payload", "status",
                 "attempts", "created_at", "next_attempt_at", "error")
 _INSERT_OUTBOX = insert(outbox_t).values({n: bindparam(n) for n in _OUTBOX_KEYS})
+_DELETE_ACTORS = actors_t.delete().where(actors_t.c.case_id == bindparam("b_case_id"))
+_INSERT_ACTOR = insert(actors_t).values(case_id=bindparam("case_id"), role=bindparam("role"),
+                                        roles=bindparam("roles"))
 _CANCEL_TIMERS = (update(timers_t)
                   .where(timers_t.c.case_id == bindparam("b_case_id"), timers_t.c.status == "pending")
                   .values(status="cancelled"))
@@ -175,7 +184,8 @@ class SqlStore(Store):
             ("update_case", _UPDATE_CASE), ("insert_event", _INSERT_EVENT),
             ("cancel_timers", _CANCEL_TIMERS), ("insert_timer", _INSERT_TIMER),
             ("insert_outbox", _INSERT_OUTBOX), ("update_step", _UPDATE_STEP),
-            ("update_step_data", _UPDATE_STEP_DATA))}
+            ("update_step_data", _UPDATE_STEP_DATA), ("delete_actors", _DELETE_ACTORS),
+            ("insert_actor", _INSERT_ACTOR))}
         self.get_case = _PreparedRow(_GET_CASE if self.dialect == "sqlite" else _GET_CASE_LOCKED, dialect)
         if migrate:
             from yishi.plugins.sqlstore.migrate import ensure_schema
@@ -324,7 +334,7 @@ class SqlTx(Tx):
                   "updated_at": case.updated_at, "closed_at": case.closed_at, "due_at": case.due_at,
                   "act_roles": f",{','.join(case.act_roles)}," if case.act_roles else "", "rev": case.rev,
                   "last_seq": case.last_seq, "last_hash": case.last_hash,
-                  "b_case_id": case.id, "b_expected_rev": expected_rev}
+                  "b_case_id": case.id, "b_expected_rev": expected_rev, **_figure_values(case.figures)}
         if data_changed:
             values["data"] = case.data
         return self.prepared["update_step_data" if data_changed else "update_step"].execute(self.conn, values) == 1
@@ -334,6 +344,12 @@ class SqlTx(Tx):
         values["b_case_id"] = values.pop("id")
         values["b_expected_rev"] = expected_rev
         return self.prepared["update_case"].execute(self.conn, values) == 1
+
+    def set_actors(self, case_id: int, roles: tuple[str, ...]) -> None:
+        self.prepared["delete_actors"].execute(self.conn, {"b_case_id": case_id})
+        listed = f",{','.join(roles)}," if roles else ""
+        for role in dict.fromkeys(roles):
+            self.prepared["insert_actor"].execute(self.conn, {"case_id": case_id, "role": role, "roles": listed})
 
     def _where(self, filt: CaseFilter) -> list[Any]:
         conds: list[Any] = []
@@ -349,10 +365,10 @@ class SqlTx(Tx):
             conds.append(cases_t.c.workflow_id == filt.workflow_id)
         if (filt.search and "\x00" in filt.search) or any("\x00" in r for r in filt.roles or ()):
             conds.append(false())  # no stored text holds a NUL (PostgreSQL cannot even compare one)
-        if filt.roles is not None:
-            # autoescape: a '%' or '_' typed into a filter matches itself, not everything
-            conds.append(or_(False, *[cases_t.c.act_roles.contains(f",{role},", autoescape=True)
-                                      for role in filt.roles]))
+        if filt.roles is not None:  # case_actors holds open cases only: the index (role, case_id)
+            conds.append(select(actors_t.c.case_id).where(actors_t.c.case_id == cases_t.c.id,
+                                                          actors_t.c.role.in_(filt.roles)).exists()
+                         if filt.roles else false())
         if filt.state:
             conds.append(cases_t.c.state == filt.state)
         if filt.search:
@@ -373,6 +389,23 @@ class SqlTx(Tx):
         return [_case(row) for row in self.conn.execute(stmt)]
 
     def count_cases(self, filt: CaseFilter) -> int:
+        if filt.roles is not None and filt.open is True and not (
+                filt.overdue_at or filt.closed_since or filt.workflow_id or filt.state or filt.search
+                or any("\x00" in r for r in filt.roles)):
+            # "my actions": counted in the index (role, roles, case_id) alone, each case once: a
+            # case is counted under the first of my roles (sorted) that may act on it
+            # (one index range count per role, added up: an OR would build a row-id set)
+            mine = sorted(set(filt.roles))
+            counts = [select(func.count()).select_from(actors_t).where(
+                actors_t.c.role == role, *[func.instr(actors_t.c.roles, f",{earlier},") == 0
+                                           for earlier in mine[:k]]).scalar_subquery()
+                      for k, role in enumerate(mine)]
+            if not counts:
+                return 0
+            total = counts[0]
+            for more in counts[1:]:
+                total = total + more
+            return int(self.conn.execute(select(total)).scalar_one())
         stmt = select(func.count()).select_from(cases_t).where(and_(True, *self._where(filt)))
         return int(self.conn.execute(stmt).scalar_one())
 
@@ -618,6 +651,18 @@ class SqlTx(Tx):
         return [(r.schedule, r.period, r.case_id, r.at) for r in self.conn.execute(stmt)]
 
 
+    # ---- statistics
+    def add_month_figures(self, row: dict[str, Any]) -> None:
+        from yishi.plugins.sqlstore.stats_store import month_upsert
+
+        self.conn.execute(month_upsert(self.dialect), row)
+
+    def stats(self) -> Any:
+        from yishi.plugins.sqlstore.stats_store import SqlStatsTx
+
+        return SqlStatsTx(self.conn, self.dialect)
+
+
 def _case_values(case: Case) -> dict[str, Any]:
     return {
         "id": case.id, "workflow_id": case.workflow_id, "workflow_version": case.workflow_version,
@@ -626,8 +671,12 @@ def _case_values(case: Case) -> dict[str, Any]:
         "state_entered_at": case.state_entered_at, "updated_at": case.updated_at,
         "closed_at": case.closed_at, "due_at": case.due_at,
         "act_roles": f",{','.join(case.act_roles)}," if case.act_roles else "", "rev": case.rev, "last_seq": case.last_seq,
-        "last_hash": case.last_hash, "unit_id": case.unit_id,
+        "last_hash": case.last_hash, "unit_id": case.unit_id, **_figure_values(case.figures),
     }
+
+
+def _figure_values(figures: CaseFigures) -> dict[str, Any]:
+    return {name: getattr(figures, name) for name in FIGURES}
 
 
 def _case(row: Any) -> Case:
@@ -637,7 +686,8 @@ def _case(row: Any) -> Case:
                 state_entered_at=row.state_entered_at, updated_at=row.updated_at,
                 closed_at=row.closed_at, due_at=row.due_at,
                 act_roles=tuple(r for r in row.act_roles.split(",") if r), rev=row.rev, last_seq=row.last_seq,
-                last_hash=row.last_hash, unit_id=row.unit_id)
+                last_hash=row.last_hash, unit_id=row.unit_id,
+                figures=CaseFigures(**{name: getattr(row, name) for name in FIGURES}))
 
 
 def _note(r: Any) -> Notification:

@@ -57,10 +57,11 @@ class CaseRow(SQLModel, table=True):
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_open_due", "closed_at", "due_at"),
-        # the case lists (migration 0006): open cases by urgency, and "my actions" counts
+        # the case lists (migration 0006): open cases by urgency ("my actions": case_actors)
         Index("ix_cases_open_urgency", "closed_at", text("(due_at IS NULL)"), "due_at", text("id DESC")),
-        Index("ix_cases_open_roles", "closed_at", "act_roles"),
+        # the statistics (migration 0010): open cases overdue now, by tier, unit and procedure
+        # (the month figures come from the stats_months summary, not from scanning cases)
+        Index("ix_cases_stats_overdue", "closed_at", "due_at", "workflow_id", "tier", "unit_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     workflow_id: str = Field(index=True, max_length=100)
@@ -80,6 +81,45 @@ class CaseRow(SQLModel, table=True):
     last_seq: int = 0
     last_hash: str = Field(default="", max_length=64)
     unit_id: int | None = Field(default=None, foreign_key="org_units.id", index=True)  # migration 0007
+    # what the statistics count (yishi.stats.track; migration 0010)
+    tier: int | None = None
+    resolved_tier: int | None = None
+    deadlines_missed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    reopened: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    extended: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    evals_asked: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    evals_given: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    evals_satisfied: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class StatsMonthRow(SQLModel, table=True):
+    """Counts per month (in the deployment's time zone) × unit × procedure × resolving tier, added
+    to in the transaction of the step that opens or closes a case (yishi.stats.track)."""
+
+    __tablename__ = "stats_months"
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    unit_id: int = Field(default=0, primary_key=True)  # 0: no unit
+    workflow_id: str = Field(primary_key=True, max_length=100)
+    tier: int = Field(default=0, primary_key=True)  # the tier that resolved the closed cases; 0: none
+    received: int = 0
+    closed: int = 0
+    on_time: int = 0
+    handling_seconds: float = 0.0
+    reopened: int = 0
+    extended: int = 0
+    evals_asked: int = 0
+    evals_given: int = 0
+    evals_satisfied: int = 0
+
+
+class CaseActorRow(SQLModel, table=True):
+    """A role that may act on an open case now: "my actions" is an index lookup, not a LIKE scan."""
+
+    __tablename__ = "case_actors"
+    __table_args__ = (Index("ix_case_actors_role", "role", "roles", "case_id"),)
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    role: str = Field(primary_key=True, max_length=100)
+    roles: str = Field(default="", max_length=500)  # every role that may act on the case (",a,b,")
 
 
 class EventRow(SQLModel, table=True):

@@ -16,7 +16,9 @@ from yishi.engine.replay import replay
 from yishi.engine.types import Case, Event
 from yishi.plugins.sqlstore.append_only import maintenance_window
 from yishi.plugins.sqlstore.store import _case_values
-from yishi.plugins.sqlstore.tables import CaseRow, DefinitionRow, EventRow, LinkRow, OutboxRow, TimerDbRow
+from yishi.plugins.sqlstore.tables import (
+    CaseActorRow, CaseRow, DefinitionRow, EventRow, LinkRow, OutboxRow, TimerDbRow,
+)
 
 cases_t = CaseRow.__table__
 events_t = EventRow.__table__
@@ -84,7 +86,8 @@ def consistent_row(engine: Engine, case_id: int, events: list[Event]) -> Case:
 
 def remove_case(url: str, case_id: int) -> None:
     with raw(url) as conn:
-        for table, column in ((timers_t, "case_id"), (OutboxRow.__table__, "case_id"), (events_t, "case_id")):
+        for table, column in ((timers_t, "case_id"), (OutboxRow.__table__, "case_id"), (events_t, "case_id"),
+                              (CaseActorRow.__table__, "case_id")):
             conn.execute(delete(table).where(table.c[column] == case_id))
         links = LinkRow.__table__
         conn.execute(delete(links).where((links.c.from_case == case_id) | (links.c.to_case == case_id)))

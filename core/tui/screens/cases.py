@@ -26,6 +26,7 @@ class CasesScreen(YishiScreen):
     BINDINGS = [
         Binding("slash", "search", "search", id="search"),
         Binding("f3", "app.procedures", "procedures", id="procedures"),
+        Binding("f4", "app.statistics", "statistics", id="statistics"),
         Binding("n", "new_case", "new case", id="new_case"),
         Binding("f5", "refresh", "refresh", id="refresh"),
         Binding("right_square_bracket", "page(1)", "next page", id="next_page"),
