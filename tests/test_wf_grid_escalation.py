@@ -140,8 +140,10 @@ def test_unsatisfied_reopens_at_the_tier_that_resolved_it(sc: Scenario) -> None:
     sc.step(GM, "give_feedback", FEEDBACK)
     reopened = sc.step(GL, "verification_failed", {**CHECKED, "reopen_reason": "路面未恢复"})
     assert reopened.case.state == "tier_3"
-    sc.step(SEC, "resolve")
-    sc.steps([(GM, "give_feedback"), (GL, "verify"), (GM, "evaluate", {"satisfaction": "basically_satisfied"})])
+    # a reopened tier, and the loop after it, start fresh records (issue #12 item 1)
+    sc.step(SEC, "resolve", {"measures": "恢复路面"})
+    sc.steps([(GM, "give_feedback", FEEDBACK), (GL, "verify", CHECKED),
+              (GM, "evaluate", {"satisfaction": "basically_satisfied"})])
     assert sc.case.state == "closed"
     assert [e.dest for e in sc.history() if e.trigger in ("evaluate", "verification_failed")] == [
         "tier_2", "tier_3", "closed"]

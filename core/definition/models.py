@@ -275,6 +275,9 @@ class State(_Model):
     timers: list[Timer] = Field(default_factory=list)
     #: the documents that belong to this state (notices, minutes, agreements: yishi.documents)
     documents: list[Ident] = Field(default_factory=list)
+    keep_on_reentry: bool = Field(default=False, description=(
+        "entering this state again (from another state) keeps its earlier record; by default "
+        "its form starts empty and the earlier record stays in the history"))
 
 
 class Transition(_Model):

@@ -22,6 +22,7 @@ from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
 from yishi.engine.reasons import merge
 from yishi.engine.replay import fresh_timers, record_data, replans_on_record, step_data
+from yishi.engine.stepdata import earlier_records
 from yishi.engine.timers import plan_timers
 from yishi.engine.authority import case_unit
 from yishi.engine.verify import Broken, VerifyReport, verify_record  # noqa: F401 - Broken re-exported
@@ -222,6 +223,14 @@ class Engine:
         with self.store.read() as tx:
             self._get(tx, case_id)
             return list(tx.events(case_id))
+
+    def earlier_records(self, case_id: int, state: str) -> list[dict[str, Any]]:
+        """The records ``state`` had before the case entered it afresh, oldest first: to show
+        as a reference or copy in on purpose. Raises ``NotFoundError``."""
+        with self.store.read() as tx:
+            case = self._get(tx, case_id)
+            events = list(tx.events(case_id))
+        return earlier_records(self.definition_of(case), events, state)
 
     def timers(self, case_id: int) -> list[TimerRow]:
         with self.store.read() as tx:

@@ -18,6 +18,7 @@ from yishi.definition.models import Workflow
 from yishi.engine.chain import GENESIS, canonical, hash_matches
 from yishi.engine.machine import Compiled
 from yishi.engine.notes import NOTE_KINDS
+from yishi.engine.stepdata import apply_step
 from yishi.engine.timers import plan_timers
 from yishi.engine.types import Case, Event, TimerRow
 from yishi.rules import GuardSpec
@@ -29,13 +30,13 @@ RESERVED = ("_set", "_timer", "_started", "_linked_from", "_unit")  # engine key
 def step_data(wf: Workflow, data: dict[str, dict[str, Any]], source: str, dest: str,
               submitted: Mapping[str, Any], updates: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], bool]:
     """The case data after a step from ``source`` to ``dest``: the source state's own form fields
-    among ``submitted``, then the actions' ``updates``, recorded under ``source``.
+    among ``submitted``, then the actions' ``updates``, recorded under ``source``; entering
+    ``dest`` again from another state starts its record afresh (``yishi.engine.stepdata``).
     Returns the new data and whether it changed."""
     fields = {f.name for f in wf.states[source].form}
     recorded = {k: v for k, v in submitted.items() if k in fields}
-    if not (recorded or updates):
-        return data, False
-    return {**data, source: {**data.get(source, {}), **recorded, **updates}}, True
+    new = apply_step(wf, data, source=source, dest=dest, recorded=recorded, updates=updates)
+    return new, new != data
 
 
 def record_data(data: dict[str, dict[str, Any]], state: str, clean: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
