@@ -92,6 +92,7 @@ def kindergarten(d: Demo) -> Iterator[Wait]:
     resolution is on public notice, the notice period has passed, implementation is due."""
     d.start(FOUR, SECRETARY, {
         "subject": "闲置厂房出租给幼儿园举办者", "matter_type": "collective_assets",
+        "villagers_delegation": "2025 年村民会议授权村民代表会议决定集体资产租赁事项",
         "proposal": "村集体原砖厂闲置厂房 600 平方米，拟出租给幼儿园举办者，租期 5 年，年租金 6 万元，"
                     "租金用于村内公益事业。",
         "proposed_by": "村党支部"})

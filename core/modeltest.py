@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from yishi.definition.models import FormField, Workflow
+from yishi.definition.models import Check, FormField, Workflow
 from yishi.engine import Actor, Engine
-from yishi.errors import RefusedError
+from yishi.engine.types import Case
+from yishi.errors import FormError, RefusedError
 from yishi.testing import SimClock
 
 WAITS = [timedelta(hours=1), timedelta(days=1), timedelta(days=3), timedelta(days=10), timedelta(days=40)]
@@ -92,27 +93,94 @@ def _bound(wf: Workflow, value: float | str | None, default: int) -> int:
     return int(float(value))
 
 
+class Known:
+    """What a form's constraints may refer to while data is drawn: the values drawn so far, the
+    case's recorded data (``state.field`` or any state), and today's date."""
+
+    def __init__(self, case: Case | None = None, today: date | None = None) -> None:
+        self.drawn: dict[str, Any] = {}
+        self.case = case
+        self.today = today or date(2026, 1, 5)
+
+    def get(self, name: str | None) -> Any:
+        if name is None:
+            return None
+        if name in self.drawn:
+            return self.drawn[name]
+        if self.case is None:
+            return None
+        data = self.case.data
+        if "." in name:
+            state, _, key = name.partition(".")
+            return data.get(state, {}).get(key)
+        if name in data.get(self.case.state, {}):
+            return data[self.case.state][name]
+        return next((v[name] for v in data.values() if name in v), None)
+
+
 def fill(wf: Workflow, form: list[FormField] | tuple[FormField, ...], pick: Pick,
-         *, all_required: bool = True) -> dict[str, Any]:
-    """Valid values for the form's required fields (and some optional ones); never readonly ones."""
+         *, all_required: bool = True, known: Known | None = None,
+         checks: list[Check] | None = None) -> dict[str, Any]:
+    """Valid values for the form's required fields (and some optional ones); never readonly ones.
+    Values respect the form's constraints (bounds naming fields, unique items, dates not after
+    today or before another date, sums at most a field) as far as ``known`` tells what they refer to."""
+    known = known or Known()
     out: dict[str, Any] = {}
     for f in form:
         if f.readonly or not ((f.required and all_required) or pick.coin()):
             continue
-        out[f.name] = value_for(wf, f, pick)
+        out[f.name] = known.drawn[f.name] = value_for(wf, f, pick, known)
+    for check in checks or []:
+        bound = check.at_most
+        limit = known.get(bound) if isinstance(bound, str) and not bound.startswith("$") else \
+            (_bound(wf, bound, 0) if bound is not None else None)
+        total = sum(known.get(n) or 0 for n in check.sum)
+        for name in reversed(check.sum):  # lower the parts until they fit the whole
+            if not isinstance(limit, (int, float)) or total <= limit:
+                break
+            value = out.get(name)
+            if isinstance(value, (int, float)):
+                cut = min(value, total - limit)
+                out[name] = known.drawn[name] = value - cut
+                total -= cut
     return out
 
 
-def value_for(wf: Workflow, f: FormField, pick: Pick) -> Any:
-    """A random value that fits field ``f``."""
+def _ref_bound(wf: Workflow, value: float | str | None, default: int, known: Known) -> int:
+    if isinstance(value, str) and not value.startswith("$"):
+        found = known.get(value)
+        return int(found) if isinstance(found, (int, float)) else default
+    return _bound(wf, value, default)
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def value_for(wf: Workflow, f: FormField, pick: Pick, known: Known | None = None) -> Any:
+    """A random value that fits field ``f`` (and its constraints, as far as ``known`` tells)."""
+    known = known or Known()
     if f.type in ("text", "longtext", "person"):
         return pick.one(WORDS)
     if f.type in ("integer", "number"):
-        low = _bound(wf, f.min, 0)  # small numbers: a quorum or a majority passes often enough
-        return pick.integer(low, _bound(wf, f.max, low + 4))
+        low = _ref_bound(wf, f.min, 0, known)  # small numbers: a quorum or a majority passes often enough
+        high = _ref_bound(wf, f.max, low + 4, known)
+        return pick.integer(min(low, high), high)
     if f.type == "boolean":
         return pick.integer(0, 3) != 0  # mostly yes: consents, checks and signatures
     if f.type == "date":
+        if f.not_after == "now":  # a meeting already held: on or before today, not before what it follows
+            ref = f.not_before if f.not_before not in (None, "now", "opened", "entered") else None
+            day = known.today - timedelta(days=pick.integer(0, 3))
+            earliest = _day(known.get(ref)) if ref else None
+            if f.not_before in ("opened", "entered"):
+                earliest = known.today
+            return max(day, earliest or day).isoformat()
+        if f.not_before is not None:
+            return (known.today + timedelta(days=pick.integer(0, 60))).isoformat()
         return (date(2026, 1, 1) + timedelta(days=pick.integer(0, 400))).isoformat()
     if f.type == "datetime":
         moment = datetime(2026, 1, 5, tzinfo=timezone.utc) + timedelta(hours=pick.integer(0, 24 * 120))
@@ -123,7 +191,16 @@ def value_for(wf: Workflow, f: FormField, pick: Pick) -> Any:
     if f.type == "multichoice":
         return sorted({pick.one(values) for _ in range(pick.integer(1, 3))})
     low = max(_bound(wf, f.min, 0), 1 if f.required else 0)  # a list: items with their own fields
-    return [fill(wf, f.fields or [], pick) for _ in range(pick.integer(low, max(low, 3)))]
+    items = [fill(wf, f.fields or [], pick, known=Known(today=known.today))
+             for _ in range(pick.integer(low, max(low, 3)))]
+    if f.unique:  # nobody counted twice: make the key of each item its own
+        for k, item in enumerate(items):
+            item[f.unique] = f"{item.get(f.unique) or WORDS[0]} {k + 1}"
+    return items
+
+
+def _today(engine: Engine) -> date:
+    return engine.now().astimezone(engine.tz).date()
 
 
 # ---------------------------------------------------------------- one random walk
@@ -138,7 +215,8 @@ def walk(engine: Engine, clock: SimClock, wf: Workflow, pick: Pick, steps: int,
     """
     me = everyone(wf)
     initial = wf.states[wf.initial_state()]
-    case = engine.start(wf.id, me, fill(wf, initial.form, pick))
+    case = engine.start(wf.id, me, fill(wf, initial.form, pick, known=Known(today=_today(engine)),
+                                         checks=initial.checks))
     finals = {name for name, s in wf.states.items() if s.final}
     for _ in range(steps):
         case = engine.case(case.id)
@@ -148,9 +226,13 @@ def walk(engine: Engine, clock: SimClock, wf: Workflow, pick: Pick, steps: int,
             clock.run_until(engine, pick.one(WAITS))
         else:
             form = wf.states[case.state].form
-            draft = fill(wf, form, pick)
+            draft = fill(wf, form, pick, known=Known(case, _today(engine)), checks=wf.states[case.state].checks)
             if draft:
-                engine.record(case.id, me, draft)
+                try:
+                    engine.record(case.id, me, draft)
+                except FormError:  # a new value contradicting one saved earlier: nothing written
+                    after = engine.case(case.id)
+                    assert (after.rev, after.last_seq, after.data) == (case.rev, case.last_seq, case.data)
             options = [a for a in engine.available(case.id, me)
                        if a.enabled or all(v.rule == "form" for v in a.refusals)]
             if options:
@@ -168,10 +250,11 @@ def walk(engine: Engine, clock: SimClock, wf: Workflow, pick: Pick, steps: int,
                 action = pick.one(sorted(options, key=lambda a: (a.trigger, a.dest)))
                 before = engine.case(case.id)
                 try:
-                    result = engine.fire(case.id, action.trigger, me, fill(wf, list(action.form), pick))
+                    data = fill(wf, list(action.form), pick, known=Known(engine.case(case.id), _today(engine)))
+                    result = engine.fire(case.id, action.trigger, me, data)
                     if coverage is not None:
                         coverage.took(before.state, action.trigger, result.case.state)
-                except RefusedError:  # e.g. a guard on a transition form's value: nothing written
+                except RefusedError:  # a guard on a transition form's value, a FormError: nothing written
                     after = engine.case(case.id)
                     assert (after.state, after.rev, after.last_seq) == (before.state, before.rev, before.last_seq)
         check(engine, wf, case.id)

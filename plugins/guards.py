@@ -1,4 +1,4 @@
-"""Built-in guards: quorum, majority, fields, equals, elapsed, items_done. Each verdict gives its reason in zh and en."""
+"""Built-in guards: quorum, majority, fields, equals, not_in, elapsed, items_done. Each verdict gives its reason in zh and en."""
 
 from __future__ import annotations
 
@@ -86,6 +86,43 @@ class EqualsArgs(_Args):
         return self
 
 
+class NotInArgs(_Args):
+    """``not_in: {field: matter_type, in: [land_contracting, …], unless: villagers_delegation,
+    why: {zh: …, en: …}}``: refuse this route for those values, unless field ``unless`` is filled
+    (e.g. art. 24 matters go to the villagers' meeting unless it delegated them)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    field: FieldName
+    in_: list[Any] = Field(alias="in", min_length=1)
+    unless: FieldName | None = None
+    why: Text | None = None
+
+
+def _choice_label(ctx: RuleContext, name: str, value: Any) -> Text:
+    for form in [s.form for s in ctx.workflow.states.values()] + [t.form for t in ctx.workflow.transitions]:
+        for f in form:
+            if f.name == name and f.choices:
+                for c in f.choices:
+                    if c.value == str(value):
+                        return c.label
+    return Text(zh=str(value), en=str(value))
+
+
+def not_in(ctx: RuleContext, args: NotInArgs) -> Verdict:
+    actual = ctx.field(args.field)
+    label = ctx.label(args.field)
+    shown = _choice_label(ctx, args.field, actual)
+    if actual is None or str(actual) not in [str(v) for v in args.in_]:
+        return Verdict("not_in", True, f"{label.zh}（{shown.zh}）可走此程序",
+                       f"{label.en} ({shown.en}) may take this route")
+    if args.unless is not None and ctx.field(args.unless) not in (None, "", False, []):
+        other = ctx.label(args.unless)
+        return Verdict("not_in", True, f"{shown.zh}：已记录{other.zh}",
+                       f"{shown.en}: {other.en} is recorded")
+    why = args.why or Text(zh="不能走此程序", en="may not take this route")
+    return Verdict("not_in", False, f"{shown.zh}{why.zh}", f"{shown.en} {why.en}")
+
+
 class ItemsDoneArgs(_Args):
     """``items_done: {items: action_items, field: done}``: every item of a list field is done."""
 
@@ -119,8 +156,12 @@ def quorum(ctx: RuleContext, args: QuorumArgs) -> Verdict:
                if v is None and isinstance(a, str)]
     if missing:
         return _missing(ctx, "quorum", missing)
-    ok, need, strict = args.passes(ctx, present, members)
     who = args.who_text()
+    if present > members:  # numbers that cannot be true pass no quorum
+        return Verdict("quorum", False,
+                       f"实到 {fmt_number(present)} 人多于应到 {fmt_number(members)} 人，人数不可能成立",
+                       f"{fmt_number(present)} present of {fmt_number(members)} {who.en} cannot be true")
+    ok, need, strict = args.passes(ctx, present, members)
     counts_zh = f"实到 {fmt_number(present)} / 应到 {fmt_number(members)}"
     counts_en = f"{fmt_number(present)} of {fmt_number(members)}"
     if strict:
@@ -138,6 +179,10 @@ def majority(ctx: RuleContext, args: MajorityArgs) -> Verdict:
                if v is None and isinstance(a, str)]
     if missing:
         return _missing(ctx, "majority", missing)
+    if votes > whole:  # more votes than voters cannot be true
+        return Verdict("majority", False,
+                       f"赞成 {fmt_number(votes)} 票多于 {fmt_number(whole)} 人，票数不可能成立",
+                       f"{fmt_number(votes)} in favour of {fmt_number(whole)} cannot be true")
     ok, need, strict = args.passes(ctx, votes, whole)
     who = args.who or Text(zh="到会人员", en="those present")
     if strict:
@@ -210,6 +255,9 @@ def yishi_register_guards(register: Any) -> None:
              description=Text(zh="所需内容已填写", en="required fields filled in"))
     register("equals", equals, args=EqualsArgs,
              description=Text(zh="某项记录等于给定值（用于分支）", en="a field has a given value (for branching)"))
+    register("not_in", not_in, args=NotInArgs,
+             description=Text(zh="某项记录不在给定值之中（除非另有记录，如村民会议授权）",
+                              en="a field is not one of the given values (unless another is recorded, e.g. a delegation)"))
     register("items_done", items_done, args=ItemsDoneArgs,
              description=Text(zh="列表中每一项均已完成（如行动事项）", en="every item of a list is done (e.g. action items)"))
     register("elapsed", elapsed, args=ElapsedArgs,

@@ -114,14 +114,18 @@ def secretary() -> Actor:
     return Actor.of("王书记", "secretary")
 
 
+# leasing collective property is an art. 24 matter: the representatives' meeting may decide it
+# only with the villagers' meeting's delegation (Organic Law of Villagers' Committees)
 PROPOSAL = {"subject": "闲置厂房出租给幼儿园", "matter_type": "collective_assets",
+            "villagers_delegation": "2025-03-01 村民会议授权村民代表会议决定集体资产租赁事项",
             "proposal": "将村集体闲置厂房出租给幼儿园举办者，租期三年。"}
-COMMITTEES = {"meeting_date": "2026-11-02", "minutes": "两委会一致同意提交党员大会。"}
-PARTY = {"meeting_date": "2026-11-05", "party_members": 30, "party_attended": 24,
+# dated on the simulated clock's first day (2026-01-05): minutes of meetings already held
+COMMITTEES = {"meeting_date": "2026-01-05", "minutes": "两委会一致同意提交党员大会。"}
+PARTY = {"meeting_date": "2026-01-05", "party_members": 30, "party_attended": 24,
          "party_votes_for": 20, "minutes": "党员大会审议通过。"}
 
 
 def representatives(attended: int, votes_for: int, total: int = 20) -> dict[str, object]:
-    return {"meeting_date": "2026-11-09", "representatives": total, "attended": attended,
+    return {"meeting_date": "2026-01-05", "representatives": total, "attended": attended,
             "votes_for": votes_for, "resolution": "同意出租，租金用于村公益事业。",
             "minutes": f"应到 {total} 人，实到 {attended} 人，赞成 {votes_for} 人。"}

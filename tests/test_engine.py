@@ -51,7 +51,7 @@ def test_full_case_across_the_notice_period(sqlite_url: str, secretary: Actor) -
         engine.fire(case_id, "start_implementation", secretary, {"notice_place": "村务公开栏"})
         frozen.tick(timedelta(days=30))
         engine.fire(case_id, "disclose_results", secretary,
-                    {"progress": "已签订租赁合同", "completed_on": "2026-12-15"})
+                    {"progress": "已签订租赁合同", "completed_on": "2026-12-07"})
         with pytest.raises(RefusedError, match="results notice period"):
             engine.fire(case_id, "archive", secretary,
                         {"results": "幼儿园已开园", "results_notice_place": "村务公开栏"})

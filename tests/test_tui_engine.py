@@ -24,6 +24,7 @@ initial: tier_1
 states:
   tier_1:
     title: {zh: 一级, en: tier 1}
+    keep_on_reentry: true  # reopened: the event's subject stays recorded
     form:
       - {name: subject, type: text, required: true, label: {zh: 事件, en: event}}
       - {name: resolved_tier, type: integer, label: {zh: 解决层级, en: tier}}

@@ -27,7 +27,7 @@ ITEMS = [{"task": "施划停车位", "owner": "物业王经理", "due": "2026-01
 HELD = {"attendance": ATTENDANCE, "views": "居民希望划定车位；物业愿意出资划线。",
         "minutes": "到会 4 人，议定划线停车、张贴公约。"}
 CONSENSUS = {**HELD, "decisions": "楼前空地划 12 个车位，消防通道禁停。", "action_items": ITEMS}
-REPORT = {"feedback": "车位已划定，公约已张贴，消防通道畅通。", "reported_on": "2026-01-16",
+REPORT = {"feedback": "车位已划定，公约已张贴，消防通道畅通。", "reported_on": "2026-01-05",
           "channels": ["notice_board", "wechat_group"]}
 
 

@@ -22,7 +22,7 @@ RESULTS = {"results": "幼儿园已开园", "results_notice_place": "村务公�
 
 def villagers(present: int, represented: int, votes: int, *, adults: int = 200,
               households: int = 60) -> dict[str, Any]:
-    return {"meeting_date": "2026-01-20", "adults": adults, "households": households,
+    return {"meeting_date": "2026-01-05", "adults": adults, "households": households,
             "villagers_present": present, "households_represented": represented,
             "villagers_votes_for": votes, "resolution": "同意出租，租金用于村公益事业。",
             "minutes": f"成年村民 {adults} 人，到会 {present} 人，{represented} 户有代表到会，赞成 {votes} 人。"}
@@ -168,7 +168,7 @@ def test_wrong_role_is_refused_at_each_step(sc: Scenario) -> None:
 def test_minutes_required_at_each_discussion(sc: Scenario) -> None:
     sc.start(FOUR, SEC, PROPOSAL)
     sc.step(SEC, "submit_to_committees")
-    refused = sc.refused(SEC, "submit_to_party_members", {"meeting_date": "2026-01-06"})
+    refused = sc.refused(SEC, "submit_to_party_members", {"meeting_date": "2026-01-05"})
     assert failing(refused)[0].reason_zh == "尚未填写必填项：会议记录"
     sc.step(SEC, "submit_to_party_members", COMMITTEES)
     no_minutes = {k: v for k, v in PARTY.items() if k != "minutes"}

@@ -23,7 +23,7 @@ EVERYONE = Actor.of("全能", "grid_member", "grid_leader", "secretary", "street
 EVENT = {"subject": "小区东门污水管破裂外溢", "reporter": "居民赵阿姨", "reporter_contact": "138****1234",
          "place": "东门岗亭旁", "category": "facilities", "urgency": "normal",
          "description": "污水外溢两天，气味很大，影响出行。"}
-FEEDBACK = {"feedback_to_reporter": "已更换破损管道并清理路面。", "feedback_on": "2026-01-20",
+FEEDBACK = {"feedback_to_reporter": "已更换破损管道并清理路面。", "feedback_on": "2026-01-05",
             "feedback_channel": "phone"}
 CHECKED = {"checked_on_site": True, "verified_by": "老张", "verification_note": "现场无外溢"}
 

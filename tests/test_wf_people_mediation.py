@@ -92,7 +92,7 @@ def test_mediation_extended_once_end_to_end(sc: Scenario, sim_clock: SimClock) -
     assert ticks[-1].event.data["remind"] == ["mediator"]
     sc.step(MEDIATOR, "check_performance", {"judicial_confirmation": "not_wanted",
                                             "performance_status": "performed"})
-    sc.step(MEDIATOR, "close", {"visit_date": "2026-04-10", "visited": "回访双方，吊顶已修好，关系和睦。",
+    sc.step(MEDIATOR, "close", {"visit_date": "2026-04-04", "visited": "回访双方，吊顶已修好，关系和睦。",
                                 "dispute_settled": "settled"})
     assert sc.case.state == "closed"
     assert sc.triggers().count("hold_session") == 3

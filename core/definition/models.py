@@ -84,8 +84,19 @@ class FormField(_Model):
     required: bool = False
     readonly: bool = False
     choices: list[Choice] | None = None
-    min: float | str | None = None
-    max: float | str | None = None
+    min: float | str | None = Field(default=None, description=(
+        "the smallest value (a list: the fewest items): a number, a $param or another field's name"))
+    max: float | str | None = Field(default=None, description=(
+        "the largest value (a list: the most items): a number, a $param or another field's name, "
+        "e.g. 'max: representatives' on the number present"))
+    unique: Ident | None = Field(default=None, description=(
+        "a list field: no two items may have the same value of this item field (e.g. 'unique: name')"))
+    not_before: str | None = Field(default=None, description=(
+        "a date or datetime field: not earlier than 'now', 'opened' (the case), 'entered' (this "
+        "step) or another date field ('meeting_date', 'state.field')"))
+    not_after: str | None = Field(default=None, description=(
+        "a date or datetime field: not later than 'now' (no minutes of a meeting not held yet), "
+        "'opened', 'entered' or another date field"))
     help: Text | None = None
     fields: list[FormField] | None = None
 
@@ -264,6 +275,23 @@ class Timer(_Model):
         return self
 
 
+class Check(_Model):
+    """A check across the fields of a step's form: ``{sum: [votes_for, votes_against,
+    abstentions], at_most: attended}`` — the parts cannot add up to more than the whole."""
+
+    sum: list[str] = Field(min_length=1, description="fields whose values are added up")
+    at_most: float | str | None = Field(default=None, description="a number, a $param or a field")
+    at_least: float | str | None = Field(default=None, description="a number, a $param or a field")
+    message: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Check:
+        if self.at_most is None and self.at_least is None:
+            raise ValueError("the check has no bound; add 'at_most: <field, number or $param>' "
+                             "or 'at_least: …'")
+        return self
+
+
 class State(_Model):
     """One step of the procedure, with the form recorded while the case is in it."""
 
@@ -275,6 +303,8 @@ class State(_Model):
     timers: list[Timer] = Field(default_factory=list)
     #: the documents that belong to this state (notices, minutes, agreements: yishi.documents)
     documents: list[Ident] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list, description=(
+        "checks across the form's fields, e.g. votes cast at most the number present"))
     keep_on_reentry: bool = Field(default=False, description=(
         "entering this state again (from another state) keeps its earlier record; by default "
         "its form starts empty and the earlier record stays in the history"))

@@ -587,10 +587,12 @@ class _Checker:
     def _forms(self) -> None:
         for name, state in self.w.states.items():
             self._form(("states", name, "form"), state.form)
+            for j, check in enumerate(state.checks):
+                self._check(("states", name, "checks", j), check)
         for i, t in enumerate(self.w.transitions):
             self._form(("transitions", i, "form"), t.form)
 
-    def _form(self, path: Path, form: list[FormField]) -> None:
+    def _form(self, path: Path, form: list[FormField], *, items: bool = False) -> None:
         seen: set[str] = set()
         for i, f in enumerate(form):
             if f.name in seen:
@@ -603,11 +605,74 @@ class _Checker:
                     if value.startswith("$"):
                         self._param_ref(path + (i, bound), f"field {f.name!r} {bound}", value[1:],
                                         OPERAND.kind)
-                    else:
+                    elif items:
                         self._add(path + (i, bound),
-                                  f"field {f.name!r}: {bound} {value!r} is neither a number nor a $param",
-                                  f"write a number, e.g. '{bound}: 0', or a declared param as "
-                                  f"'{bound}: $name'", code="bound")
+                                  f"field {f.name!r} of a list item: {bound} {value!r} is neither a number "
+                                  "nor a $param", f"write a number or a $param; fields of the whole form "
+                                  "can bound the list itself", code="bound")
+                    else:
+                        self._number_field(path + (i, bound), f"field {f.name!r}: {bound}", value,
+                                           self_name=f.name)
+            if f.unique is not None:
+                names = [x.name for x in f.fields or []]
+                if f.type != "list":
+                    self._add(path + (i, "unique"), f"field {f.name!r}: 'unique' needs a list field",
+                              "remove 'unique', or make the field 'type: list'", code="constraint")
+                elif f.unique not in names:
+                    self._add(path + (i, "unique"), f"field {f.name!r}: unique names unknown item field "
+                              f"{f.unique!r}", f"{_did_you_mean(f.unique, names)}use one of {self._names(names)}",
+                              code="unknown_field")
+            for key in ("not_before", "not_after"):
+                ref = getattr(f, key)
+                if ref is None:
+                    continue
+                if f.type not in ("date", "datetime"):
+                    self._add(path + (i, key), f"field {f.name!r}: '{key}' needs a date or datetime field "
+                              f"(it is {f.type!r})", f"remove '{key}' or make the field 'type: date'",
+                              code="constraint")
+                elif ref in ("now", "opened", "entered"):
+                    continue
+                elif items:
+                    self._add(path + (i, key), f"field {f.name!r} of a list item: {key} {ref!r} must be "
+                              "'now', 'opened' or 'entered'", "compare list items with moments only",
+                              code="constraint")
+                elif ref not in self.fields:
+                    self._add(path + (i, key), f"field {f.name!r}: {key} names unknown field {ref!r}",
+                              f"{_did_you_mean(ref, list(self.fields) + ['now', 'opened', 'entered'])}"
+                              "write 'now', 'opened', 'entered' or a date field ('field' or 'state.field')",
+                              code="unknown_field")
+                else:
+                    spec = self._field_spec(ref.rpartition(".")[2])
+                    if spec is not None and spec.type not in ("date", "datetime"):
+                        self._add(path + (i, key), f"field {f.name!r}: {key} names {ref!r}, a "
+                                  f"{spec.type} field", "name a field of type 'date' or 'datetime'",
+                                  code="constraint")
             if f.fields:
-                self._form(path + (i, "fields"), f.fields)
+                self._form(path + (i, "fields"), f.fields, items=True)
+
+    def _number_field(self, path: Path, where: str, ref: str, *, self_name: str = "") -> None:
+        """``ref`` must name a number field (or a list, whose count it means)."""
+        if ref not in self.fields:
+            self._add(path, f"{where} {ref!r} is neither a number, a $param nor a field",
+                      f"{_did_you_mean(ref, self.fields)}write a number, a declared param as '$name', "
+                      "or the name of a number field ('field' or 'state.field')", code="bound")
+            return
+        if ref == self_name:
+            self._add(path, f"{where} names the field itself", "name another field", code="bound")
+            return
+        spec = self._field_spec(ref.rpartition(".")[2])
+        if spec is not None and spec.type not in ("integer", "number", "list"):
+            self._add(path, f"{where} names {ref!r}, a {spec.type} field",
+                      "name a field of type 'integer' or 'number'", code="bound")
+
+    def _check(self, path: Path, check: Any) -> None:
+        for j, name in enumerate(check.sum):
+            self._number_field(path + ("sum", j), "check: sum of", name)
+        for key in ("at_most", "at_least"):
+            value = getattr(check, key)
+            if isinstance(value, str):
+                if value.startswith("$"):
+                    self._param_ref(path + (key,), f"check {key}", value[1:], OPERAND.kind)
+                else:
+                    self._number_field(path + (key,), f"check: {key}", value)
 

@@ -17,6 +17,7 @@ from yishi.time.mode import clock_for, read_mode, tick_moment
 from yishi.definition.loader import Loaded
 from yishi.definition.models import Transition, Workflow
 from yishi.engine.chain import GENESIS, event_hash
+from yishi.engine.constraints import check_form
 from yishi.engine.forms import coerce_form, labels_of, missing_required
 from yishi.engine.library import Library, collect_registry
 from yishi.engine.machine import Compiled, Decision
@@ -267,9 +268,14 @@ class Engine:
             names = {f.name for f in form}
             submitted, _errors = coerce_form(form, {k: v for k, v in data.items() if k in names},
                                              _resolver(compiled.params))
+        wf = compiled.workflow
+        bad = self._constraints(compiled, case, list(wf.states[case.state].form),
+                                {**case.data.get(case.state, {}), **submitted}, now)
+        untrue = [Verdict("constraint", False, zh, en) for zh, en in bad.values()]
         groups: dict[str, list[tuple[Transition, list[Verdict]]]] = {}
         for t in compiled.workflow.transitions_from(case.state):
             verdicts = self._evaluate(compiled, case, t, actor, submitted, now, check_required=True)
+            verdicts += untrue if t.require_form else []
             groups.setdefault(t.trigger, []).append((t, verdicts))
         out = []
         for trigger, options in groups.items():
@@ -357,6 +363,9 @@ class Engine:
             raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
         initial = wf.initial_state()
         clean, errors = coerce_form(wf.states[initial].form, data, _resolver(compiled.params))
+        draft = Case(id=0, workflow_id=wf.id, workflow_version=wf.version, workflow_sha256=loaded.sha256,
+                     state=initial, subject="", data={}, opened_at=now, state_entered_at=now, updated_at=now)
+        errors = errors or self._constraints(compiled, draft, list(wf.states[initial].form), clean, now)
         if errors:
             raise FormError(errors, labels=labels_of(wf.states[initial].form))
         subject = str(clean.get(wf.subject) or "") if wf.subject else ""
@@ -444,9 +453,11 @@ class Engine:
                                   "your roles may not record anything at this step")
                 raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
             clean, errors = coerce_form(wf.states[case.state].form, data, _resolver(compiled.params))
+            now = self.now()
+            errors = errors or self._constraints(compiled, case, list(wf.states[case.state].form),
+                                                 {**case.data.get(case.state, {}), **clean}, now)
             if errors:
                 raise FormError(errors, labels=labels_of(wf.states[case.state].form))
-            now = self.now()
             before = case.rev
             case.data = record_data(case.data, case.state, clean)
             case.rev += 1
@@ -605,6 +616,7 @@ class Engine:
                                   f"not possible at the current step ({title.en})")])
         form = list(wf.states[case.state].form) + [f for t in candidates for f in t.form]
         clean, errors = coerce_form(form, data, _resolver(compiled.params))
+        errors = errors or self._constraints(compiled, case, form, {**case.data.get(case.state, {}), **clean}, now)
         if errors:
             raise FormError(errors, labels=labels_of(form))
         decision = Decision(lambda t: self._evaluate(compiled, case, t, actor, clean, now,
@@ -665,6 +677,14 @@ class Engine:
         wanted += actx.notifications
         notes = self._notify(tx, compiled, case, event, kind, wanted)
         return FireResult(case=case, event=event, notifications=notes, started=started)
+
+    def _constraints(self, compiled: Compiled, case: Case, form: list[Any], values: Mapping[str, Any],
+                     now: datetime) -> dict[str, tuple[str, str]]:
+        """Numbers and dates in ``values`` that cannot be true (yishi.engine.constraints)."""
+        state = compiled.workflow.states[case.state]
+        ctx = RuleContext(workflow=compiled.workflow, case=case, submitted=values, actor=SYSTEM, now=now,
+                          params=compiled.params)
+        return check_form(form, state.checks, values, ctx, self.tz)
 
     def _remind(self, tx: Tx, case: Case, timer: TimerRow, now: datetime) -> FireResult | None:
         """Send a due reminder (an event and notifications); None when ``unless`` says it is moot."""

@@ -128,7 +128,10 @@ def _number(raw: Any, *, integer: bool) -> int | float:
 
 
 def _bounds(spec: FormField, value: float, resolve: Resolve, *, count: bool = False) -> None:
-    low, high = _number_text(resolve(spec.min)), _number_text(resolve(spec.max))
+    low, high = resolve(spec.min), resolve(spec.max)
+    # a bound naming another field is checked with the whole form (yishi.engine.constraints)
+    low = None if isinstance(low, str) else _number_text(low)
+    high = None if isinstance(high, str) else _number_text(high)
     unit_zh, unit_en = ("项", " items") if count else ("", "")
     if low is not None and value < float(low):  # a bound reads 0, not 0.0
         raise _Bad(f"不能少于 {low}{unit_zh}", f"must be at least {low}{unit_en}")
