@@ -119,12 +119,22 @@ class ActionContext(RuleContext):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.updates: dict[str, Any] = {}
+        self.entered: dict[str, Any] = {}  # recorded in the state being entered (after a fresh start)
         self.notifications: list[dict[str, Any]] = []
         self.spawns: list[dict[str, Any]] = []
 
-    def set(self, name: str, value: Any) -> None:
-        """Record ``value`` in field ``name`` of the current state's data."""
-        self.updates[name] = value
+    def set(self, name: str, value: Any, *, into: str = "source") -> None:
+        """Record ``value`` in field ``name`` of the current state's data, or with
+        ``into="dest"`` in the record of the state the step enters (after a re-entry empties it)."""
+        (self.entered if into == "dest" else self.updates)[name] = value
+
+    def field(self, name: str) -> Any:
+        """As a guard sees it, plus what earlier actions of this step have set."""
+        if name in self.entered:
+            return self.entered[name]
+        if name in self.updates:
+            return self.updates[name]
+        return super().field(name)
 
     def notify(self, *, roles: list[str] | None = None, people: list[str] | None = None,
                kind: str = "notice", message: Text | None = None, **extra: Any) -> None:

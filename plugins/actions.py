@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,7 @@ class SetArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     values: dict[str, Any]
+    into: Literal["source", "dest"] = "source"  # dest: the record of the state being entered
 
 
 class StartCaseArgs(BaseModel):
@@ -56,6 +57,7 @@ class SetDueArgs(BaseModel):
     after: DurationArg
     before: DurationArg | None = None
     since: FieldName | None = None
+    into: Literal["source", "dest"] = "source"  # dest: the record of the state being entered
 
 
 def set_due(ctx: ActionContext, args: SetDueArgs) -> None:
@@ -65,7 +67,7 @@ def set_due(ctx: ActionContext, args: SetDueArgs) -> None:
     due = base + ctx.duration(args.after)
     if args.before is not None:
         due -= ctx.duration(args.before)
-    ctx.set(args.field, due.isoformat())
+    ctx.set(args.field, due.isoformat(), into=args.into)
 
 
 def notify(ctx: ActionContext, args: NotifyArgs) -> None:
@@ -74,7 +76,7 @@ def notify(ctx: ActionContext, args: NotifyArgs) -> None:
 
 def set_values(ctx: ActionContext, args: SetArgs) -> None:
     for name, value in args.values.items():
-        ctx.set(name, value)
+        ctx.set(name, value, into=args.into)
 
 
 def start_case(ctx: ActionContext, args: StartCaseArgs) -> None:

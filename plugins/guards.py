@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import os
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from yishi.clock import as_utc
 from yishi.definition.models import Text
 from yishi.definition.operands import DurationArg, FieldName, FieldNames, FractionArg, Operand
 from yishi.durations import format_duration
@@ -121,6 +124,30 @@ def not_in(ctx: RuleContext, args: NotInArgs) -> Verdict:
                        f"{shown.en}: {other.en} is recorded")
     why = args.why or Text(zh="不能走此程序", en="may not take this route")
     return Verdict("not_in", False, f"{shown.zh}{why.zh}", f"{shown.en} {why.en}")
+
+
+class BeforeDueArgs(_Args):
+    """``before_due: {field: handling_due}``: the deadline recorded in the field has not passed
+    yet (an extension is requested before expiry, not after)."""
+
+    field: FieldName
+    what: Text | None = None
+
+
+def before_due(ctx: RuleContext, args: BeforeDueArgs) -> Verdict:
+    label = args.what or ctx.label(args.field)
+    raw = ctx.field(args.field)
+    if raw in (None, ""):
+        return _missing(ctx, "before_due", [args.field])
+    try:
+        due = as_utc(datetime.fromisoformat(str(raw)))
+    except ValueError:
+        return _missing(ctx, "before_due", [args.field])
+    shown = due.astimezone(ZoneInfo(os.environ.get("YISHI_TZ") or "Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    if ctx.now < due:
+        return Verdict("before_due", True, f"{label.zh}（{shown}）尚未届满", f"the {label.en} ({shown}) has not passed")
+    return Verdict("before_due", False, f"{label.zh}（{shown}）已届满，须在届满前提出",
+                   f"the {label.en} ({shown}) has passed; this must be done before it")
 
 
 class ItemsDoneArgs(_Args):
@@ -258,6 +285,8 @@ def yishi_register_guards(register: Any) -> None:
     register("not_in", not_in, args=NotInArgs,
              description=Text(zh="某项记录不在给定值之中（除非另有记录，如村民会议授权）",
                               en="a field is not one of the given values (unless another is recorded, e.g. a delegation)"))
+    register("before_due", before_due, args=BeforeDueArgs,
+             description=Text(zh="记录的期限尚未届满（如期满前申请延期）", en="a recorded deadline has not passed (e.g. an extension asked in time)"))
     register("items_done", items_done, args=ItemsDoneArgs,
              description=Text(zh="列表中每一项均已完成（如行动事项）", en="every item of a list is done (e.g. action items)"))
     register("elapsed", elapsed, args=ElapsedArgs,

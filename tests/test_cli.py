@@ -115,7 +115,8 @@ def test_workflows_list_in_both_languages(cli: Invoke) -> None:
     data = json.loads(en.stdout)
     # only the shipped files: an installed plugin (e.g. examples/yishi-microwish) may add more
     shipped = {w["id"]: w for w in data["workflows"] if "/workflows/" in w["file"].replace("\\", "/")}
-    assert sorted(shipped) == ["bench_meeting", FOUR, "grid_escalation", "people_mediation"]
+    assert sorted(shipped) == ["bench_meeting", FOUR, "grid_escalation", "hotline_12345", "micro_wishes",
+                              "people_mediation", "three_affairs_disclosure"]
     assert shipped[FOUR]["title"] == {"zh": "四议两公开", "en": "Four discussions, two disclosures"}
     assert data["problems"] == []
 

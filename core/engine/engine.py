@@ -640,7 +640,7 @@ class Engine:
             new, new_event, new_notes = self._open_case(tx, spawn["workflow"], None, actor, spawn["data"],
                                                         now, linked_from=case, link_kind=spawn["kind"])
             started.append(FireResult(case=new, event=new_event, notifications=new_notes))
-        case.data, data_changed = step_data(wf, case.data, source, dest, clean, actx.updates)
+        case.data, data_changed = step_data(wf, case.data, source, dest, clean, actx.updates, actx.entered)
         before = case.rev
         late, actors = case.due_at is not None and now >= case.due_at, case.act_roles
         case.state = dest
@@ -664,6 +664,8 @@ class Engine:
         event_data = dict(clean)
         if actx.updates:
             event_data["_set"] = actx.updates
+        if actx.entered:
+            event_data["_set_dest"] = actx.entered
         if timer is not None:
             event_data["_timer"] = {"id": timer.id, "due_at": timer.due_at.isoformat()}
         if started:

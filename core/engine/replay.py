@@ -23,19 +23,20 @@ from yishi.engine.timers import plan_timers
 from yishi.engine.types import Case, Event, TimerRow
 from yishi.rules import GuardSpec
 
-RESERVED = ("_set", "_timer", "_started", "_linked_from", "_unit")  # engine keys in an event's data
+RESERVED = ("_set", "_set_dest", "_timer", "_started", "_linked_from", "_unit")  # engine keys in an event's data
 
 
 # ---------------------------------------------------------------- shared with the engine
 def step_data(wf: Workflow, data: dict[str, dict[str, Any]], source: str, dest: str,
-              submitted: Mapping[str, Any], updates: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+              submitted: Mapping[str, Any], updates: Mapping[str, Any],
+              entered: Mapping[str, Any] | None = None) -> tuple[dict[str, dict[str, Any]], bool]:
     """The case data after a step from ``source`` to ``dest``: the source state's own form fields
     among ``submitted``, then the actions' ``updates``, recorded under ``source``; entering
     ``dest`` again from another state starts its record afresh (``yishi.engine.stepdata``).
     Returns the new data and whether it changed."""
     fields = {f.name for f in wf.states[source].form}
     recorded = {k: v for k, v in submitted.items() if k in fields}
-    new = apply_step(wf, data, source=source, dest=dest, recorded=recorded, updates=updates)
+    new = apply_step(wf, data, source=source, dest=dest, recorded=recorded, updates=updates, entered=entered)
     return new, new != data
 
 
@@ -162,7 +163,7 @@ def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256:
                     return stop(ev, "event.step", *problem)
                 submitted = {k: v for k, v in ev.data.items() if k not in RESERVED}
                 case.data, _ = step_data(wf, case.data, case.state, ev.dest or "", submitted,
-                                         ev.data.get("_set") or {})
+                                         ev.data.get("_set") or {}, ev.data.get("_set_dest") or {})
                 final = wf.states[ev.dest or ""].final
                 case.state = ev.dest or ""
                 case.state_entered_at = case.updated_at = ev.at

@@ -18,14 +18,18 @@ from yishi.engine.types import Event
 
 
 def apply_step(wf: Workflow, data: Mapping[str, Mapping[str, Any]], *, source: str, dest: str,
-               recorded: Mapping[str, Any], updates: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+               recorded: Mapping[str, Any], updates: Mapping[str, Any] | None = None,
+               entered: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """The case data after a step from ``source`` to ``dest`` that recorded ``recorded`` (the
-    source state's form values) and ``updates`` (values set by actions)."""
+    source state's form values), ``updates`` (values actions set there) and ``entered`` (values
+    actions set in the record of ``dest``, after a re-entry has emptied it)."""
     out = {state: dict(values) for state, values in data.items()}
     if recorded or updates:
         out[source] = {**out.get(source, {}), **recorded, **(updates or {})}
     if dest != source and dest in out and dest in wf.states and not wf.states[dest].keep_on_reentry:
         del out[dest]
+    if entered:
+        out[dest] = {**out.get(dest, {}), **entered}
     return out
 
 
@@ -44,7 +48,8 @@ def apply_event(wf: Workflow, data: Mapping[str, Mapping[str, Any]], event: Even
         fields = {f.name for f in wf.states[event.source].form} if event.source in wf.states else set()
         recorded = {k: v for k, v in values.items() if k in fields}
         updates = event.data.get("_set") or {}
-        return apply_step(wf, data, source=event.source, dest=event.dest, recorded=recorded, updates=updates)
+        return apply_step(wf, data, source=event.source, dest=event.dest, recorded=recorded, updates=updates,
+                          entered=event.data.get("_set_dest") or {})
     return {s: dict(v) for s, v in data.items()}  # remind, link: no data
 
 
@@ -61,9 +66,11 @@ def earlier_records(wf: Workflow, events: Iterable[Event], state: str) -> list[d
     copy in on purpose); the current record is not among them."""
     out: list[dict[str, Any]] = []
     data: dict[str, dict[str, Any]] = {}
+    fresh = state in wf.states and not wf.states[state].keep_on_reentry
     for event in events:
         before = data.get(state)
         data = apply_event(wf, data, event)
-        if before and state not in data:
+        if fresh and before and event.dest == state and event.source != state \
+                and event.kind in ("fire", "timer"):
             out.append(before)
     return out
