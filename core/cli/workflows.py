@@ -16,7 +16,7 @@ from yishi.errors import Problem
 if TYPE_CHECKING:
     from yishi.definition import Catalog, Loaded, Workflow
 
-app = typer.Typer(help="Workflow definitions: list, show, validate, graph, schema. 流程定义。",
+app = typer.Typer(help="Workflow definitions: list, show, validate, graph, schema, migrate. 流程定义。",
                   no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -124,6 +124,60 @@ def graph(ctx: typer.Context, workflow_id: Annotated[str, typer.Argument(metavar
     if fmt not in FORMATS or (lang is not None and lang not in ("zh", "en")):
         raise typer.BadParameter(f"--format is one of {', '.join(FORMATS)}; --lang is zh or en")
     sys.stdout.write(render(s.library().get(workflow_id).workflow, fmt, lang or s.lang))
+
+
+@app.command()
+def migrate(ctx: typer.Context, workflow_id: Annotated[str, typer.Argument(metavar="ID")],
+            to: Annotated[int, typer.Option("--to", metavar="VERSION", help="The version to move open cases to.")],
+            maps: Annotated[list[str] | None, typer.Option(
+                "--map", metavar="OLD=NEW", help="A state renamed in the new version; repeat for several.")] = None,
+            dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every open case; change nothing.")] = False,
+            as_json: JsonFlag = False) -> None:
+    """Move the open cases of ID onto version VERSION: each is checked first (its state exists,
+    its recorded data fits, its timers have a place) and moved in its own transaction with a
+    'migrate' event. Exits 1 when a case could not be moved (it stays on its version)."""
+    s = session(ctx)
+    mapping: dict[str, str] = {}
+    for item in maps or ():
+        old, eq, new = item.partition("=")
+        if not eq or not old.strip() or not new.strip():
+            raise typer.BadParameter(f"{item!r}: write OLD=NEW, e.g. --map notice=posted", param_hint="'--map'")
+        mapping[old.strip()] = new.strip()
+    report = s.engine(ctx).migrate(workflow_id, to, mapping, dry_run=dry_run)
+    zh = s.lang.startswith("zh")
+    if as_json:
+        emit_json({"workflow": workflow_id, "to_version": to, "dry_run": dry_run, "ok": report.ok,
+                   "cases": [{"id": c.case_id, "from_version": c.from_version, "state": c.state,
+                              "new_state": c.new_state, "migrated": c.migrated,
+                              "problems": [{"zh": z, "en": e} for z, e in c.problems]} for c in report.cases]})
+    else:
+        out = console()
+        for c in report.cases:
+            mark = "✓" if c.ok else "✗"
+            out.print(f"{mark} #{c.case_id} {c.subject}  v{c.from_version} → v{to}  {c.state} → {c.new_state}",
+                      soft_wrap=True)
+            for z, e in c.problems:
+                out.print(f"    {z if zh else e}", soft_wrap=True)
+        if dry_run:
+            out.print(f"试运行：{len(report.cases)} 件办理中的案件已检查，未作改动" if zh
+                      else f"dry run: {len(report.cases)} open case(s) checked, nothing changed")
+        else:
+            out.print(f"已迁移 {report.migrated} / {len(report.cases)} 件" if zh
+                      else f"migrated {report.migrated} of {len(report.cases)} case(s)")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("revert-migration")
+def revert_migration(ctx: typer.Context,
+                     case_id: Annotated[int, typer.Argument(metavar="CASE", help="The case number.")]) -> None:
+    """Move a migrated case back to its earlier version, state and record, while nothing has
+    happened to it since the migration."""
+    s = session(ctx)
+    event = s.engine(ctx).revert_migration(case_id)
+    before = event.data["_to"]
+    console().print(f"案件 #{case_id} 已退回第 {before['version']} 版（{before['state']}）" if s.lang.startswith("zh")
+                    else f"case #{case_id} is back on version {before['version']} ({before['state']})")
 
 
 @app.command()

@@ -518,6 +518,23 @@ class Engine:
                 self._committed(fired)
         return results
 
+    # ------------------------------------------------------------ changing procedures under running cases
+    def migrate(self, workflow_id: str, to_version: int, mapping: Mapping[str, str] | None = None, *,
+                dry_run: bool = False, actor: Actor = SYSTEM) -> Any:
+        """Check every open case of ``workflow_id`` against ``to_version`` (``mapping`` renames
+        states) and, unless ``dry_run``, move each that fits, one transaction and one ``migrate``
+        event each. Returns a ``MigrationReport`` (yishi.engine.migrate). Raises ``NotFoundError``."""
+        from yishi.engine.migrate import migrate
+
+        return migrate(self, workflow_id, to_version, mapping, dry_run=dry_run, actor=actor)
+
+    def revert_migration(self, case_id: int, actor: Actor = SYSTEM) -> Event:
+        """Undo the last migration of a case while nothing has happened to it since.
+        Raises ``NotFoundError`` or ``RefusedError``."""
+        from yishi.engine.migrate import revert
+
+        return revert(self, case_id, actor)
+
     # ------------------------------------------------------------ integrity
     def verify(self, case_id: int | None = None, *, anchor: Anchor | None = None) -> VerifyReport:
         """Check the whole record (or one case): every hash chain; every case row, its form data
