@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from yishi.clock import as_utc
 from yishi.definition.models import Text
-from yishi.definition.operands import DurationArg, FieldName
+from yishi.definition.operands import DurationArg, FieldName, FractionArg, TableArg
 from yishi.hookspecs import hookimpl
 from yishi.rules import ActionContext
 
@@ -44,6 +44,18 @@ class StartCaseArgs(BaseModel):
     kind: str = "handover"
 
 
+class DueCase(BaseModel):
+    """One alternative of ``set_due``: ``{field: urgency, value: urgent, after: $urgent_limit}``
+    (this duration when the field has this value) or ``{field: category, table: $category_limits}``
+    (the table's duration for the field's value, when the table has one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    field: FieldName
+    value: Any = None
+    after: DurationArg | None = None
+    table: TableArg | None = None
+
+
 class SetDueArgs(BaseModel):
     """``set_due: {field: mediation_due, after: $time_limit}``: record a deadline (a datetime).
 
@@ -58,16 +70,36 @@ class SetDueArgs(BaseModel):
     before: DurationArg | None = None
     since: FieldName | None = None
     into: Literal["source", "dest"] = "source"  # dest: the record of the state being entered
+    cases: list[DueCase] = Field(default_factory=list)  # the first that applies replaces ``after``
+    share: FractionArg | None = None  # only this share of the time, e.g. 7/10 for an early warning
 
 
 def set_due(ctx: ActionContext, args: SetDueArgs) -> None:
     base = ctx.now
     if args.since is not None and ctx.field(args.since):
         base = as_utc(datetime.fromisoformat(str(ctx.field(args.since))))
-    due = base + ctx.duration(args.after)
+    due = base + _share(ctx, args, _duration_of(ctx, args))
     if args.before is not None:
         due -= ctx.duration(args.before)
     ctx.set(args.field, due.isoformat(), into=args.into)
+
+
+def _duration_of(ctx: ActionContext, args: SetDueArgs) -> timedelta:
+    for case in args.cases:
+        actual = ctx.field(case.field)
+        if case.table is not None:
+            table = ctx.resolve(case.table)
+            if isinstance(table, dict) and actual is not None and str(actual) in table:
+                return ctx.duration(table[str(actual)])
+        elif case.after is not None and actual is not None and str(actual) == str(case.value):
+            return ctx.duration(case.after)
+    return ctx.duration(args.after)
+
+
+def _share(ctx: ActionContext, args: SetDueArgs, delta: timedelta) -> timedelta:
+    if args.share is None:
+        return delta
+    return timedelta(seconds=round(delta.total_seconds() * float(ctx.fraction(args.share))))
 
 
 def notify(ctx: ActionContext, args: NotifyArgs) -> None:

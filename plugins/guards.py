@@ -150,6 +150,29 @@ def before_due(ctx: RuleContext, args: BeforeDueArgs) -> Verdict:
                    f"the {label.en} ({shown}) has passed; this must be done before it")
 
 
+class DuePassedArgs(_Args):
+    """``due_passed: {field: tier_due}``: the deadline recorded in the field has come (an
+    automatic escalation waits for it)."""
+
+    field: FieldName
+    what: Text | None = None
+
+
+def due_passed(ctx: RuleContext, args: DuePassedArgs) -> Verdict:
+    label = args.what or ctx.label(args.field)
+    raw = ctx.field(args.field)
+    try:
+        due = as_utc(datetime.fromisoformat(str(raw))) if raw not in (None, "") else None
+    except ValueError:
+        due = None
+    if due is None:
+        return _missing(ctx, "due_passed", [args.field])
+    shown = due.astimezone(ZoneInfo(os.environ.get("YISHI_TZ") or "Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    if ctx.now < due:
+        return Verdict("due_passed", False, f"{label.zh}（{shown}）未到", f"the {label.en} ({shown}) has not come yet")
+    return Verdict("due_passed", True, f"{label.zh}（{shown}）已到", f"the {label.en} ({shown}) has come")
+
+
 class ItemsDoneArgs(_Args):
     """``items_done: {items: action_items, field: done}``: every item of a list field is done."""
 
@@ -287,6 +310,8 @@ def yishi_register_guards(register: Any) -> None:
                               en="a field is not one of the given values (unless another is recorded, e.g. a delegation)"))
     register("before_due", before_due, args=BeforeDueArgs,
              description=Text(zh="记录的期限尚未届满（如期满前申请延期）", en="a recorded deadline has not passed (e.g. an extension asked in time)"))
+    register("due_passed", due_passed, args=DuePassedArgs,
+             description=Text(zh="记录的期限已到（如逾期自动上报）", en="a recorded deadline has come (e.g. an automatic escalation)"))
     register("items_done", items_done, args=ItemsDoneArgs,
              description=Text(zh="列表中每一项均已完成（如行动事项）", en="every item of a list is done (e.g. action items)"))
     register("elapsed", elapsed, args=ElapsedArgs,

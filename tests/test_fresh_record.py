@@ -58,7 +58,8 @@ def test_reopened_grid_tier_needs_a_new_account_of_what_was_done(sc: Scenario) -
     sc.expect_state("tier_1")
     refused = sc.refused(GM, "resolve")
     assert [v.reason_en for v in failing(refused)] == ["required fields not filled in: what was done"]
-    assert sc.engine.earlier_records(sc.case.id, "tier_1") == [{"measures": "临时封堵", "resolved_tier": 1}]
+    (earlier,) = sc.engine.earlier_records(sc.case.id, "tier_1")
+    assert (earlier["measures"], earlier["resolved_tier"]) == ("临时封堵", 1)
     sc.step(GM, "resolve", {"measures": "更换整段管道"})
     wf = sc.engine.definition_of(sc.case)
     assert replay(wf, sc.history()) == sc.case.data

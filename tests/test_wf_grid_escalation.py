@@ -52,7 +52,16 @@ def test_every_tier_times_out_up_to_the_district(sc: Scenario, sim_clock: SimClo
                                                  limits: list[timedelta]) -> None:
     dispatched(sc, urgency=urgency)
     entered = sim_clock.now()
-    ticks = sc.advance(sum(limits, timedelta()) + timedelta(hours=1))
+    every = sc.advance(sum(limits, timedelta()) + timedelta(hours=1))
+    # a yellow warning at 70% of each tier's time, to the tier and the one above (issue #12 item 8)
+    wf = sc.engine.definition_of(sc.case)
+    yellow = [t for t in every if wf.states[t.timer.state].timers[t.timer.index].at == "yellow_at"]
+    starts = [entered + sum(limits[:k], timedelta()) for k in range(5)]
+    assert [t.event.at for t in yellow] == [s + lim * 7 / 10 for s, lim in zip(starts, limits)]
+    assert [t.event.data["remind"] for t in yellow] == [
+        ["grid_member", "grid_leader"], ["grid_leader", "secretary"], ["secretary", "street_office"],
+        ["street_office", "district_department"], ["district_department", "street_office"]]
+    ticks = [t for t in every if t not in yellow]
     assert [(t.outcome, t.timer.state) for t in ticks] == [
         ("fired", "tier_1"), ("fired", "tier_2"), ("fired", "tier_3"), ("fired", "tier_4"),
         ("reminded", "tier_5")]
@@ -62,7 +71,7 @@ def test_every_tier_times_out_up_to_the_district(sc: Scenario, sim_clock: SimClo
     assert [t.event.dest for t in ticks[:4]] == ["tier_2", "tier_3", "tier_4", "tier_5"]
     assert all(t.event.kind == "timer" and t.event.actor == "system" for t in ticks[:4])
     assert ticks[0].event.trigger == "deadline_passed"
-    assert {v.rule for v in ticks[0].event.verdicts} == {"equals", "elapsed"}
+    assert {v.rule for v in ticks[0].event.verdicts} == {"due_passed"}
     # the top tier cannot escalate further: the district and the street are reminded
     assert ticks[4].event.data["remind"] == ["district_department", "street_office"]
     sc.expect_state("tier_5")
@@ -70,7 +79,8 @@ def test_every_tier_times_out_up_to_the_district(sc: Scenario, sim_clock: SimClo
     notes = sc.engine.notifications(case_id=sc.case.id)
     first = [n for n in notes if n.event_seq == ticks[0].event.seq]
     assert any("grid_leader" in n.recipients["roles"] and n.kind == "step" for n in first)
-    assert any(n.kind == "notice" and n.recipients["roles"] == ["grid_leader"] for n in first)
+    # the red warning goes to the tier above and the tier itself
+    assert any(n.kind == "notice" and n.recipients["roles"] == ["grid_leader", "grid_member"] for n in first)
     assert sc.engine.verify().ok
 
 
@@ -79,8 +89,8 @@ def test_the_auto_escalation_cannot_be_taken_early_by_hand(sc: Scenario) -> None
     sc.advance("1d")
     refused = sc.refused(GM, "deadline_passed")
     reasons = {v.reason_zh for v in failing(refused)}
-    assert "第1级处置时限未满：需 2天，还差 1天" in reasons
-    assert "the tier 1 time limit of 2d has not passed: 1d to go" in {v.reason_en for v in failing(refused)}
+    assert reasons == {"第1级处置时限（2026-01-07 09:00）未到"}
+    assert {v.reason_en for v in failing(refused)} == {"the tier 1 time limit (2026-01-07 09:00) has not come yet"}
 
 
 # ---------------------------------------------------------------- escalation by hand
@@ -93,9 +103,11 @@ def test_manual_escalation_needs_a_reason_and_the_tiers_role(sc: Scenario) -> No
     assert failing(refused)[0].reason_en == "only grid member may take this step (your roles: grid_leader)"
     result = sc.step(GM, "escalate", {"escalation_reason": "需物业和施工队配合，超出网格员职权"})
     assert result.case.state == "tier_2"
-    assert result.event.data == {"escalation_reason": "需物业和施工队配合，超出网格员职权"}
-    # the new tier's clock starts afresh
-    assert sc.engine.case(sc.case.id).due_at == result.event.at + timedelta(days=3)
+    assert result.event.data["escalation_reason"] == "需物业和施工队配合，超出网格员职权"
+    # the new tier's deadline is recorded in its own record as it is entered
+    assert result.event.data["_set_dest"]["tier_due"] == (result.event.at + timedelta(days=3)).isoformat()
+    # the new tier's clock starts afresh: a yellow warning at 70% of its 3 days comes first
+    assert sc.engine.case(sc.case.id).due_at == result.event.at + timedelta(days=3) * 7 / 10
 
 
 def test_resolved_tier_is_recorded_by_the_procedure_only(sc: Scenario) -> None:

@@ -114,14 +114,20 @@ class FormField(_Model):
         return self
 
 
-ParamType = Literal["integer", "number", "fraction", "duration", "text"]
+ParamType = Literal["integer", "number", "fraction", "duration", "text", "table"]
+ItemType = Literal["integer", "number", "fraction", "duration", "text"]
 
 
 class Param(_Model):
-    """A locally tunable value (a quorum, a notice period), referenced as ``$name``."""
+    """A locally tunable value (a quorum, a notice period), referenced as ``$name``.
+
+    ``type: table`` is a mapping from a field's values to values of type ``of``, e.g. time
+    limits by event category: ``{type: table, of: duration, default: {exposed_rubbish: 1d}}``.
+    """
 
     type: ParamType
-    default: int | float | str
+    of: ItemType | None = None
+    default: int | float | str | dict[str, int | float | str]
     title: Text
     description: Text | None = None
 
@@ -131,7 +137,7 @@ class Param(_Model):
         kind = info.data.get("type")
         if kind is not None:  # a bad 'type' is reported on its own
             try:
-                coerce_param(kind, value)
+                coerce_param(kind, value, info.data.get("of"))
             except ValueError as exc:
                 what, _, how = str(exc).partition("; ")
                 raise ValueError(f"{what}, but the param is of type {kind!r}; "
@@ -145,11 +151,28 @@ _PARAM_EXAMPLES = {
     "fraction": "write e.g. '2/3', '1/2' or 0.5",
     "duration": "write e.g. '7d', '36h' or 'P7D'",
     "text": "write text",
+    "table": "write entries as {key: value}, and say their type with 'of: duration'",
 }
 
 
-def coerce_param(kind: str, value: Any) -> int | float | Fraction | timedelta | str:
-    """Return ``value`` as the Python value of a param of type ``kind``; raise ValueError."""
+def coerce_param(kind: str, value: Any, of: str | None = None) -> Any:
+    """Return ``value`` as the Python value of a param of type ``kind`` (a table: of type ``of``
+    for each entry); raise ValueError."""
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise ValueError(f"{value!r} is not a table; write entries as {{key: value}}, e.g. {{exposed_rubbish: 1d}}")
+        if of is None:
+            raise ValueError("a table needs the type of its entries; add 'of: duration' (or integer, number, "
+                             "fraction, text)")
+        out = {}
+        for key, item in value.items():
+            try:
+                out[str(key)] = coerce_param(of, item)
+            except ValueError as exc:
+                raise ValueError(f"entry {key!r}: {exc}") from None
+        return out
+    if isinstance(value, dict):
+        raise ValueError(f"{value!r} is a table; write a single value, or make the param 'type: table'")
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{value!r} is not a whole number; write e.g. 3")
@@ -368,4 +391,4 @@ class Workflow(_Model):
     def param_value(self, name: str, overrides: dict[str, Any] | None = None) -> Any:
         param = self.params[name]
         raw = (overrides or {}).get(name, param.default)
-        return coerce_param(param.type, raw)
+        return coerce_param(param.type, raw, param.of)

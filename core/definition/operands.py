@@ -29,11 +29,13 @@ OPERAND = _Marker("operand")
 FIELD = _Marker("field")
 FRACTION = _Marker("fraction")
 DURATION = _Marker("duration")
+TABLE = _Marker("table")
 
 Operand = Annotated[int | float | str, OPERAND]
 FieldName = Annotated[str, FIELD]
 FractionArg = Annotated[int | float | str, FRACTION]
 DurationArg = Annotated[int | str, DURATION]
+TableArg = Annotated[str, TABLE]
 
 
 def marker_of(metadata: list[object]) -> _Marker | None:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from yishi.definition.models import FormField, Workflow, parse_fraction
-from yishi.definition.operands import DURATION, FIELD, FRACTION, OPERAND, field_names, marker_of_field
+from yishi.definition.operands import DURATION, FIELD, FRACTION, OPERAND, TABLE, field_names, marker_of_field
 from yishi.definition.source import Path, Source
 from yishi.durations import parse_duration
 from yishi.errors import Problem
@@ -401,11 +401,26 @@ class _Checker:
                     where = f"{kind} {name!r}, argument {'.'.join(map(str, loc))!r}" if loc \
                         else f"{kind} {name!r}"
                     self._add(args_path + loc, f"{where}: {message}", hint, code=f"{kind}_args")
+        self._markers(args_path, kind, name, model, args, wrong)
+
+    def _markers(self, path: Path, kind: str, name: str, model: type[BaseModel], args: Any,
+                 wrong: set[str]) -> None:
+        """Check every argument that names a field or a param, also inside lists of sub-models."""
+        if not isinstance(args, dict):
+            return
         for arg, info in model.model_fields.items():
-            marker = marker_of_field(info)
-            if marker is None or arg not in args or arg in wrong:
+            key = info.alias or arg
+            if key not in args or arg in wrong:
                 continue
-            self._operand(args_path + (arg,), kind, name, arg, args[arg], marker.kind)
+            marker = marker_of_field(info)
+            if marker is not None:
+                self._operand(path + (key,), kind, name, key, args[key], marker.kind)
+                continue
+            inner = [a for a in typing.get_args(_unwrap(info.annotation)) if isinstance(a, type)
+                     and issubclass(a, BaseModel)]
+            if inner and isinstance(args[key], list):
+                for j, item in enumerate(args[key]):
+                    self._markers(path + (key, j), kind, name, inner[0], item, set())
 
     def _operand(self, path: Path, kind: str, name: str, arg: str, value: Any, marker: str) -> None:
         where = f"{kind} {name!r}, argument {arg!r}"
@@ -428,6 +443,9 @@ class _Checker:
                 except ValueError as exc:
                     what, _, how = str(exc).partition("; ")
                     self._add(here, f"{where}: {what}", how, code="fraction")
+            elif marker == TABLE.kind:
+                self._add(here, f"{where}: {item!r} is not a $param", "name a param of type 'table', e.g. "
+                          "'$category_limits'", code="param_type")
             elif marker == DURATION.kind:
                 try:
                     parse_duration(item)
@@ -445,7 +463,7 @@ class _Checker:
                       + f"declare it under 'params:' or {declared}",
                       code="unknown_param")
             return
-        expected = {FRACTION.kind: ("fraction",), DURATION.kind: ("duration",),
+        expected = {FRACTION.kind: ("fraction",), DURATION.kind: ("duration",), TABLE.kind: ("table",),
                     OPERAND.kind: ("integer", "number", "fraction")}.get(marker)
         if expected and self.w.params[param].type not in expected:
             self._add(path, f"{where}: param '${param}' is of type {self.w.params[param].type!r}",
