@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from yishi.definition.models import Check, FormField, Workflow
 from yishi.engine import Actor, Engine
+from yishi.engine.stepdata import replay
 from yishi.engine.types import Case
 from yishi.errors import FormError, RefusedError
 from yishi.testing import SimClock
@@ -276,6 +277,8 @@ def check(engine: Engine, wf: Workflow, case_id: int) -> None:
     history = engine.history(case_id)
     assert [e.seq for e in history] == list(range(1, len(history) + 1))
     assert all(e.dest in wf.states for e in history if e.dest is not None)
+    # the record alone gives back the case's data (fresh records on re-entry included)
+    assert replay(engine.definition_of(case), history) == case.data, "the events do not replay to the case's data"
 
 
 # ---------------------------------------------------------------- coverage and reachability
