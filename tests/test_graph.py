@@ -69,7 +69,8 @@ def test_guards_and_timers_are_noted() -> None:
             "majority votes_for/attended > $representatives_majority]") in mermaid
     assert "⏱ $notice_period 后：提醒 党组织书记" in mermaid
     grid = to_mermaid(_workflow("grid_escalation"), "en")
-    assert "⏱ after $tier_1_urgent_limit [urgency = urgent]： fires deadline_passed" in grid
+    assert "⏱ at tier_due： fires deadline_passed" in grid  # the deadline recorded as the tier is entered
+    assert "⏱ at yellow_at： remind grid member, grid leader" in grid
     assert "⇒ people_mediation" in grid
     assert guard_text(Call(name="equals", args={"field": "satisfaction", "in": ["a", "b"]})) == "satisfaction ∈ {a, b}"
     assert guard_text(Call(name="someone_elses", args={"x": 1})) == "someone_elses"
