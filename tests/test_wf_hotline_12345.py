@@ -152,7 +152,7 @@ def test_an_inadequate_reply_is_sent_back_by_the_supervisor(sc: Scenario) -> Non
     dispatched(sc)
     sc.step(UNIT, "reply", HANDLED)
     refused = sc.refused(SUP, "close", {"reply_adequate": False})
-    assert failing(refused)[0].reason_zh == "需答复符合要求为 True（现为 False）"
+    assert failing(refused)[0].reason_zh == "需答复符合要求为 是（现为 否）"
     back = sc.step(SUP, "send_back", {"reply_adequate": False, "send_back_reason": "未说明维修时间"})
     assert back.case.state == "handling"
     assert sc.engine.earlier_records(sc.case.id, "handling") == [HANDLED]

@@ -49,7 +49,7 @@ def test_three_affairs_reviewed_posted_objection_answered_archived(sc: Scenario)
     refused = sc.refused(COMMITTEE, "approve", REVIEW)  # only the supervision committee reviews
     assert failing(refused)[0].rule == "role"
     refused = sc.refused(SUPERVISOR, "approve", {**REVIEW, "approved": False})
-    assert failing(refused)[0].reason_en == "needs approved for posting to be True (it is False)"
+    assert failing(refused)[0].reason_en == "needs approved for posting to be yes (it is no)"
     sc.step(SUPERVISOR, "approve", REVIEW)
     early = sc.refused(COMMITTEE, "archive", POSTED)
     assert failing(early)[0].reason_zh == "异议期未满：需 7天，还差 7天"
@@ -114,7 +114,7 @@ def test_micro_wish_claimed_fulfilled_confirmed(sc: Scenario) -> None:
     assert bad.value.errors["fulfilled_on"][0] == "实现日期（2026-01-04）不能早于案件受理之日（2026-01-05）"
     sc.step(UNIT, "fulfil", {"fulfilled_on": "2026-01-08", "how_fulfilled": "送轮椅上门并调试"})
     refused = sc.refused(GM, "confirm", {"confirmed_by": "小李", "resident_confirms": False})
-    assert failing(refused)[0].reason_zh == "需居民确认心愿已实现为 True（现为 False）"
+    assert failing(refused)[0].reason_zh == "需居民确认心愿已实现为 是（现为 否）"
     done = sc.step(GM, "confirm", {"confirmed_by": "小李", "resident_confirms": True,
                                    "resident_feedback": "谢谢党和政府"})
     assert done.case.state == "confirmed" and not done.case.is_open
