@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from yishi.definition.models import FormField, Workflow
 from yishi.engine.forms import coerce_form
+from yishi.engine.replay import fresh_timers
 from yishi.engine.timers import plan_timers
 from yishi.engine.types import SYSTEM, Actor, Case, CaseFilter, Event
 from yishi.errors import NotFoundError, RefusedError
@@ -185,13 +186,11 @@ def _move(engine: Engine, tx: Any, case: Case, compiled: Any, *, version: int, s
     case.rev += 1
     case.updated_at = now
     case.act_roles = compiled.actors(state)
-    # what already fired in this state (a reminder at 7 days) does not fire again on the new version
-    done = {(t.due_at, t.kind) for t in tx.timers(case.id)
-            if t.state == source and t.status not in ("pending", "cancelled")}
+    # what already went off in this state does not go off again (the rule verify replays)
+    existing = tx.timers(case.id)
     if case.due_at is not None:
         tx.cancel_timers(case.id)
-    timers = [t for t in plan_timers(compiled, case, now, guards=engine.registry.guards, tz=engine.tz)
-              if (t.due_at, t.kind) not in done]
+    timers = fresh_timers(plan_timers(compiled, case, now, guards=engine.registry.guards, tz=engine.tz), existing)
     case.due_at = min((t.due_at for t in timers), default=None)
     event = engine._append(tx, case, now=now, kind="migrate", actor=actor, trigger=None,  # noqa: SLF001
                            source=source, dest=state, data=event_data, verdicts=())

@@ -9,7 +9,7 @@ case's events into the ``Case`` its row must equal; ``compare`` names every fiel
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -105,9 +105,17 @@ def show(value: Any, lang: str, tz: tzinfo | None = None) -> str:
 
 
 # ---------------------------------------------------------------- the fold
-def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256: str) -> Replayed:
+def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256: str,
+           definition: Callable[[str], Any] | None = None) -> Replayed:
     """Fold ``events`` (one case's, by seq) into the case they make; stop at the first event that
-    breaks the chain or that the definition does not allow, naming it."""
+    breaks the chain or that the definition does not allow, naming it. A case moved between
+    versions (``migrate`` events, yishi.engine.migrate) is replayed under the definition in force
+    at each event: ``definition(sha256)`` gives it."""
+    migrations = [e for e in events if e.kind == "migrate" and isinstance(e.data.get("_from"), dict)]
+    if migrations and definition is not None:
+        first = definition(str(migrations[0].data["_from"].get("sha256")))
+        if isinstance(first, Compiled):
+            compiled, sha256 = first, str(migrations[0].data["_from"].get("sha256"))
     wf = compiled.workflow
     out = Replayed(case=None)
     case: Case | None = None
@@ -180,6 +188,20 @@ def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256:
                 case.updated_at = ev.at
                 if replans_on_record(wf, case.state):
                     out.planned_at, out.planned_seq = ev.at, ev.seq
+            elif ev.kind == "migrate" and definition is not None:
+                to = ev.data.get("_to") or {}
+                moved = definition(str(to.get("sha256")))
+                if not isinstance(moved, Compiled) or ev.dest != to.get("state") or ev.dest not in moved.workflow.states:
+                    return stop(ev, "event.migrate", "it moves the case to a definition or step that is not stored",
+                                "迁移到的流程定义或阶段未保存")
+                compiled, wf = moved, moved.workflow
+                case.workflow_version, case.workflow_sha256 = int(to.get("version") or 0), str(to.get("sha256"))
+                case.state = ev.dest or ""
+                case.data = {k: dict(v) for k, v in (ev.data.get("_data") or {}).items()}
+                case.rev += 1
+                case.updated_at = ev.at
+                case.act_roles = compiled.actors(case.state)
+                out.planned_at, out.planned_seq = ev.at, ev.seq
             elif ev.kind in ("remind", "link", *NOTE_KINDS):
                 if ev.dest != case.state:
                     return stop(ev, "event.source", f"a {ev.kind} event that moves the case away from {here[0]}",

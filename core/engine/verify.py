@@ -207,7 +207,7 @@ def _check_case(row: Case | Corrupt, evs: list[Event | Corrupt], tms: list[Timer
             out.append(Broken(cid, row.last_seq, found[0], found[1], "definition"))
         return out
     events = [e for e in evs if isinstance(e, Event)]
-    replayed = replay(found, events, case_id=cid, sha256=row.workflow_sha256)
+    replayed = replay(found, events, case_id=cid, sha256=row.workflow_sha256, definition=defs.get)
     out.extend(Broken(cid, f.seq, f.en, f.zh, f.code) for f in replayed.findings)
     if replayed.case is None:
         if not events:
