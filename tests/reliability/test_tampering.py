@@ -129,7 +129,7 @@ def test_every_kind_of_tampering_is_detected_and_named(any_url: str, tmp_path: P
         conn.execute(update(defs_t).where(defs_t.c.sha256 == sha).values(text=text.replace("value: 7", "value: 3")))
     set_row(url, skipped, state="implementation", act_roles=",secretary,")
     with Engine.open(url) as engine:  # skip the 7-day notice period
-        engine.fire(skipped, "disclose_results", SEC, {"progress": "已完成", "completed_on": "2026-01-07"})
+        engine.fire(skipped, "disclose_results", SEC, {"progress": "已完成", "completed_on": "2026-01-06"})
     with raw(url) as conn:
         conn.execute(update(events_t).where(events_t.c.case_id == kinds["event content edited"][0],
                                             events_t.c.seq == 3).values(actor="李四"))
