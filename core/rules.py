@@ -24,8 +24,9 @@ class RuleContext:
     """
 
     def __init__(self, *, workflow: Workflow, case: Case, submitted: Mapping[str, Any],
-                 actor: Actor, now: datetime, params: Mapping[str, Any]) -> None:
+                 actor: Actor, now: datetime, params: Mapping[str, Any], calendar: Any = None) -> None:
         self.workflow = workflow
+        self.calendar = calendar  # the case's WorkCalendar (yishi.time.calendar); None: China's default
         self.case = case
         self.submitted = dict(submitted)
         self.actor = actor
@@ -91,8 +92,32 @@ class RuleContext:
 
     def duration(self, arg: Any) -> timedelta:
         """A ``DurationArg`` (``7d``, ``36h``, ``P7D`` or a ``$param`` holding one) as a
-        ``timedelta``. Raises ``ValueError`` for text that is not a duration."""
-        return parse_duration(self.resolve(arg))
+        ``timedelta``. Raises ``ValueError`` for text that is not a fixed duration (a span in
+        months or working days has no fixed length: use ``deadline``)."""
+        value = self.resolve(arg)
+        if isinstance(value, timedelta):
+            return value
+        return parse_duration(value)
+
+    def span(self, arg: Any) -> Any:
+        """A ``DurationArg`` as a ``timedelta`` or a calendar ``Span`` (``1mo``, ``3wd``, ``1wh``)."""
+        from yishi.time.durations import parse_span
+
+        return parse_span(self.resolve(arg))
+
+    def deadline(self, start: datetime, arg: Any) -> datetime:
+        """The moment a ``DurationArg`` after ``start``, on the case's working calendar
+        (calendar months end at the end of the corresponding day, Civil Code arts. 201–203)."""
+        from yishi.time.durations import add_duration
+
+        return add_duration(start, self.span(arg), calendar=self.calendar)
+
+    def moment(self, name: str) -> datetime | None:
+        """The date or time in field ``name`` as an aware UTC moment (a date: the start of that day
+        in the case's time zone); None when the field is empty or not a date."""
+        from yishi.time.calendar import field_moment
+
+        return field_moment(self.field(name), self.calendar)
 
     def label(self, name: str) -> Text:
         """The form label of field ``name`` (its name when no form declares it)."""

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from yishi.time.clock import as_utc
-from yishi.time.durations import parse_duration
+from yishi.time.durations import add_duration
 from yishi.engine.engine import Engine, TickResult
 from yishi.engine.types import Actor, Case, Event, FireResult
 from yishi.errors import RefusedError
@@ -61,15 +61,16 @@ class SimClock:
             raise ValueError(f"time only moves forward: {when.isoformat()} is before {self.now().isoformat()}")
         self._frozen.move_to(when)
 
-    def advance(self, delta: timedelta | str) -> datetime:
-        """Move time forward by ``delta`` (``timedelta`` or ``'7d'``) without ticking."""
-        self.move_to(self.now() + parse_duration(delta))
+    def advance(self, delta: timedelta | str, *, calendar: Any = None) -> datetime:
+        """Move time forward by ``delta`` (``timedelta``, ``'7d'``, or ``'3wd'``/``'1mo'`` on
+        ``calendar``, default China's) without ticking."""
+        self.move_to(add_duration(self.now(), delta, calendar=calendar))
         return self.now()
 
     def run_until(self, engine: Engine, when: datetime | timedelta | str) -> list[TickResult]:
         """Fire every timer due up to ``when`` (a moment, or a span from now), each at its due time."""
         if not isinstance(when, datetime):
-            when = self.now() + parse_duration(when)
+            when = add_duration(self.now(), when, calendar=engine.calendar)
         when = as_utc(when)
         results: list[TickResult] = []
         while True:

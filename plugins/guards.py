@@ -67,10 +67,16 @@ class FieldsArgs(_Args):
 
 
 class ElapsedArgs(_Args):
-    """``elapsed: {at_least: $notice_period}``: time since entering the state (or opening the case)."""
+    """``elapsed: {at_least: $notice_period}``: time since entering the state (or opening the case),
+    or since the date in a field (``from: notice_date``), until now or until the date in another
+    field (``until: meeting_date``: e.g. 10 days' notice before the meeting's own date).
+    ``at_least`` may be in calendar months or working days (``1mo``, ``3wd``)."""
 
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
     at_least: DurationArg
     since: Literal["state", "case"] = "state"
+    from_: FieldName | None = Field(default=None, alias="from")
+    until: FieldName | None = None
     what: Text | None = None
 
 
@@ -264,10 +270,18 @@ def equals(ctx: RuleContext, args: EqualsArgs) -> Verdict:
 
 
 def elapsed(ctx: RuleContext, args: ElapsedArgs) -> Verdict:
-    need = ctx.duration(args.at_least)
+    if args.from_ is not None or args.until is not None:
+        return _elapsed_between(ctx, args)
+    need = ctx.span(args.at_least)
     start = ctx.case.state_entered_at if args.since == "state" else ctx.case.opened_at
-    passed = ctx.now - start
     what = args.what or Text(zh="期限", en="waiting period")
+    if not isinstance(need, timedelta):  # months or working days: measured on the calendar
+        due = ctx.deadline(start, need)
+        if ctx.now >= due:
+            return Verdict("elapsed", True, f"{what.zh}（{need.zh()}）已满", f"the {what.en} of {need.en()} has passed")
+        return Verdict("elapsed", False, f"{what.zh}未满：需 {need.zh()}，{_local_day(ctx, due)} 期满",
+                       f"the {what.en} of {need.en()} has not passed: it ends {_local_day(ctx, due)}")
+    passed = ctx.now - start
     if passed >= need:
         return Verdict("elapsed", True, f"{what.zh}（{zh_duration(need)}）已满",
                        f"the {what.en} of {format_duration(need)} has passed")
@@ -277,6 +291,44 @@ def elapsed(ctx: RuleContext, args: ElapsedArgs) -> Verdict:
         f"{what.zh}未满：需 {zh_duration(need)}，还差 {left_zh}",
         f"the {what.en} of {format_duration(need)} has not passed: {left_en} to go",
     )
+
+
+def _local_day(ctx: RuleContext, moment: Any) -> str:
+    from zoneinfo import ZoneInfo
+
+    tz = ctx.calendar.tz if ctx.calendar is not None else ZoneInfo("Asia/Shanghai")
+    local = moment.astimezone(tz)
+    if (local.hour, local.minute) == (0, 0):  # a period ending at 24:00 ends "on" the day before
+        from datetime import timedelta as _td
+
+        return f"{(local - _td(days=1)).date().isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _elapsed_between(ctx: RuleContext, args: ElapsedArgs) -> Verdict:
+    """From a date field (or entering the state) until a date field (or now)."""
+    what = args.what or Text(zh="期限", en="waiting period")
+    missing = [n for n in (args.from_, args.until) if n is not None and ctx.moment(n) is None]
+    if missing:
+        return _missing(ctx, "elapsed", missing)
+    start = ctx.moment(args.from_) if args.from_ else (
+        ctx.case.state_entered_at if args.since == "state" else ctx.case.opened_at)
+    end = ctx.moment(args.until) if args.until else ctx.now
+    need = ctx.span(args.at_least)
+    due = ctx.deadline(start, need)
+    need_zh = need.zh() if not isinstance(need, timedelta) else zh_duration(need)
+    need_en = need.en() if not isinstance(need, timedelta) else format_duration(need)
+    frm = ctx.label(args.from_) if args.from_ else Text(zh="进入本阶段", en="entering this step")
+    until = ctx.label(args.until) if args.until else Text(zh="现在", en="now")
+    if end is not None and start is not None and end >= due:
+        return Verdict("elapsed", True, f"{what.zh}（{need_zh}）已满：{frm.zh}至{until.zh}",
+                       f"the {what.en} of {need_en} is kept: from {frm.en} to {until.en}")
+    gap = (end - start) if end is not None and start is not None else timedelta(0)
+    gap_zh = f"{gap.days}天" if gap >= timedelta(0) else f"倒早 {-gap.days}天"
+    return Verdict("elapsed", False,
+                   f"{what.zh}不足：{frm.zh}至{until.zh}需满 {need_zh}（不早于 {_local_day(ctx, due)}），现为 {gap_zh}",
+                   f"the {what.en} is too short: {need_en} needed from {frm.en} to {until.en} "
+                   f"(not before {_local_day(ctx, due)}), it is {gap.days} days")
 
 
 def _ceil_minute(delta: timedelta) -> timedelta:

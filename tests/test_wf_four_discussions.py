@@ -21,8 +21,8 @@ RESULTS = {"results": "幼儿园已开园", "results_notice_place": "村务公�
 
 
 def villagers(present: int, represented: int, votes: int, *, adults: int = 200,
-              households: int = 60) -> dict[str, Any]:
-    return {"meeting_date": "2026-01-05", "adults": adults, "households": households,
+              households: int = 60, notice: str = "2025-12-20") -> dict[str, Any]:
+    return {"notice_date": notice, "meeting_date": "2026-01-05", "adults": adults, "households": households,
             "villagers_present": present, "households_represented": represented,
             "villagers_votes_for": votes, "resolution": "同意出租，租金用于村公益事业。",
             "minutes": f"成年村民 {adults} 人，到会 {present} 人，{represented} 户有代表到会，赞成 {votes} 人。"}
@@ -76,18 +76,30 @@ def test_representatives_path_end_to_end(sc: Scenario, sim_clock: SimClock) -> N
 
 
 def test_villagers_meeting_path_waits_for_its_notice(sc: Scenario, sim_clock: SimClock) -> None:
+    # Organic Law of Villagers' Committees (domain.md): the villagers' meeting is announced 10 days
+    # ahead. The notice counts from the day it was announced to the meeting's own date (issue #12
+    # item 4), not from entering the step to typing the minutes.
     to_step4(sc, "submit_to_villagers_meeting")
     sc.expect_state("villagers_meeting")
-    early = sc.refused(SEC, "pass_resolution", villagers(120, 45, 80))
+    sc.advance("30d")  # however long the step has been open: the dates decide
+    early = sc.refused(SEC, "pass_resolution", villagers(120, 45, 80, notice="2025-12-27"))
     (reason,) = {v.reason_zh for v in failing(early)}  # both quorum options wait for the notice
-    assert reason.startswith("村民会议通知期未满：需 10天")
-    assert "the villagers' meeting notice of 10d has not passed" in failing(early)[0].reason_en
-    ticks = sc.advance("10d")
-    assert [t.outcome for t in ticks] == ["reminded"]
-    result = sc.step(SEC, "pass_resolution", villagers(120, 45, 80))
+    assert reason == "村民会议通知期不足：会议通知日期至会议日期需满 10天（不早于 2026-01-05 24:00），现为 9天"
+    assert failing(early)[0].reason_en.startswith(
+        "the villagers' meeting notice is too short: 10d needed from date the meeting was announced to meeting date")
+    result = sc.step(SEC, "pass_resolution", villagers(120, 45, 80, notice="2025-12-26"))
     assert result.case.state == "resolution_notice"
     assert [v.rule for v in result.event.verdicts] == ["elapsed", "quorum", "majority"]
     assert "需超过半数成年村民到会：实到 120 / 应到 200" == result.event.verdicts[1].reason_zh
+
+
+def test_villagers_meeting_notice_reminder_counts_from_the_announcement(sc: Scenario, sim_clock: SimClock) -> None:
+    to_step4(sc, "submit_to_villagers_meeting")
+    assert not [t for t in sc.engine.timers(sc.case.id) if t.state == "villagers_meeting"]  # no notice date yet
+    sc.engine.record(sc.case.id, EVERYONE, {"notice_date": "2026-01-06"})
+    (timer,) = [t for t in sc.engine.timers(sc.case.id) if t.state == "villagers_meeting" and t.status == "pending"]
+    assert timer.due_at.astimezone(sc.engine.tz).isoformat() == "2026-01-16T00:00:00+08:00"
+    assert [t.outcome for t in sc.advance("12d")] == ["reminded"]
 
 
 # ---------------------------------------------------------------- villagers' meeting: either quorum

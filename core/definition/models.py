@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from yishi.durations import parse_duration
+from yishi.time.durations import parse_duration, parse_span  # noqa: F401
 
 IDENT = r"^[a-z_][a-z0-9_]*$"
 Ident = Annotated[str, Field(pattern=IDENT)]
@@ -149,7 +149,7 @@ _PARAM_EXAMPLES = {
     "integer": "write a whole number, e.g. 3",
     "number": "write a number, e.g. 0.5",
     "fraction": "write e.g. '2/3', '1/2' or 0.5",
-    "duration": "write e.g. '7d', '36h' or 'P7D'",
+    "duration": "write e.g. '7d', '36h', 'P7D', '1mo' (calendar months), '3wd' (working days) or '1wh'",
     "text": "write text",
     "table": "write entries as {key: value}, and say their type with 'of: duration'",
 }
@@ -184,7 +184,7 @@ def coerce_param(kind: str, value: Any, of: str | None = None) -> Any:
     if kind == "fraction":
         return parse_fraction(value)
     if kind == "duration":
-        return parse_duration(value)
+        return parse_span(value)  # a timedelta, or a Span in months / working days / hours
     return str(value)
 
 
@@ -254,6 +254,7 @@ class Timer(_Model):
     """
 
     after: str | None = None
+    from_: Ident | None = Field(default=None, alias="from")
     at: Ident | None = None
     each: Ident | None = None
     when: Call | None = None
@@ -274,7 +275,7 @@ class Timer(_Model):
             value = f"{int(value)}s"
         value = str(value)
         if not value.startswith("$"):
-            parse_duration(value)
+            parse_span(value)
         return value
 
     @model_validator(mode="after")
@@ -282,6 +283,9 @@ class Timer(_Model):
         if (self.after is None) == (self.at is None):
             raise ValueError("a timer needs exactly one of 'after' and 'at'; "
                              "write 'after: 7d' (from entering the state) or 'at: <date field>'")
+        if self.from_ is not None and self.after is None:
+            raise ValueError("'from' names the date field that 'after' counts from; "
+                             "write e.g. 'after: 10d' with 'from: notice_date'")
         if self.each is not None and self.at is None:
             raise ValueError("a timer with 'each' needs 'at'; "
                              "name the date field of each item, e.g. 'at: due'")

@@ -7,7 +7,8 @@ check the names and the engine can resolve the values:
   ``representatives_meeting.attended`` to name another state's field);
 - ``FieldName``: the name of a form field;
 - ``FractionArg``: a fraction (``2/3``, ``0.5``) or a ``$param`` of type fraction;
-- ``DurationArg``: a duration (``7d``, ``P7D``) or a ``$param`` of type duration.
+- ``DurationArg``: a duration (``7d``, ``P7D``; ``1mo``, ``3wd``, ``1wh`` in calendar months,
+  working days and working hours) or a ``$param`` of type duration.
 """
 
 from __future__ import annotations

@@ -43,8 +43,22 @@ def workflow_schema() -> dict[str, Any]:
         defs["Choice"] = {"anyOf": [{"type": ["string", "number"]}, choice]}
     defs["Timer"]["properties"]["after"] = {
         "type": ["string", "integer"],
-        "description": "a duration ('7d', '36h', '90m', 'P7D'), a $param, or a number of seconds",
+        "description": "a duration: fixed ('7d', '36h', '90m', 'P7D'), calendar months ('1mo', 'P1M': "
+                       "Civil Code arts. 201-203), working days ('3wd') or working hours ('1wh') on the "
+                       "Chinese calendar with its make-up working days; a $param; or a number of seconds",
+        "anyOf": [{"type": "integer", "minimum": 0},
+                  {"type": "string", "pattern": r"^(\$[a-z_][a-z0-9_]*|\d+\s*(mo|wd|wh)|P\d+M|"
+                                                r"(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?|"
+                                                r"P(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$"}],
     }
+    defs["Timer"]["properties"]["from"] = {
+        "type": "string",
+        "description": "the date field that 'after' counts from (default: entering the state), "
+                       "e.g. the day the villagers' meeting was announced",
+    }
+    defs["Param"]["properties"]["default"]["description"] = (
+        "the value; for type duration: '7d', '36h', 'P7D', '1mo' (calendar months), '3wd' (working days), "
+        "'1wh' (working hours)")
     for name in ("Transition",):
         props = defs[name]["properties"]
         props["source"] = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],

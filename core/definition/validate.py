@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from yishi.definition.models import FormField, Workflow, parse_fraction
 from yishi.definition.operands import DURATION, FIELD, FRACTION, OPERAND, TABLE, field_names, marker_of_field
 from yishi.definition.source import Path, Source
-from yishi.durations import parse_duration
+from yishi.time.durations import parse_duration, parse_span  # noqa: F401
 from yishi.errors import Problem
 
 
@@ -448,7 +448,7 @@ class _Checker:
                           "'$category_limits'", code="param_type")
             elif marker == DURATION.kind:
                 try:
-                    parse_duration(item)
+                    parse_span(item)
                 except ValueError as exc:
                     what, _, how = str(exc).partition("; ")
                     self._add(here, f"{where}: {what}", how, code="duration")
@@ -559,8 +559,8 @@ class _Checker:
             scope = {name: f for name in self.fields if "." not in name
                      for f in [self._field_spec(name)] if f is not None}
         where = f"the items of {timer.each!r}" if timer.each else "the forms"
-        checks = [("at", timer.at)] + [("remind_people", n) for n in timer.remind_people or []] + \
-            [("unless", timer.unless)]
+        checks = [("at", timer.at), ("from", timer.from_)] + \
+            [("remind_people", n) for n in timer.remind_people or []] + [("unless", timer.unless)]
         for key, ref in checks:
             if ref is None:
                 continue
@@ -568,8 +568,8 @@ class _Checker:
                 self._add(path + (key,), f"timer in {state!r}: {key} names unknown field {ref!r}",
                           f"{_did_you_mean(ref, scope)}use a field of {where}: {self._names(scope)}",
                           code="unknown_field")
-            elif key == "at" and scope[ref].type not in ("date", "datetime"):
-                self._add(path + (key,), f"timer in {state!r}: 'at: {ref}' is a {scope[ref].type} field",
+            elif key in ("at", "from") and scope[ref].type not in ("date", "datetime"):
+                self._add(path + (key,), f"timer in {state!r}: '{key}: {ref}' is a {scope[ref].type} field",
                           "name a field of type 'date' or 'datetime'", code="timer_field")
 
     def _documents(self) -> None:

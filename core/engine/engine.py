@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from yishi.time.clock import Clock, as_utc
+from yishi.time.calendar import calendar_from_config
 from yishi.time.mode import clock_for, read_mode, tick_moment
 from yishi.definition.loader import Loaded
 from yishi.definition.models import Transition, Workflow
@@ -74,9 +75,12 @@ class Engine:
     """
 
     def __init__(self, store: Store, pm: pluggy.PluginManager, *, clock: Clock | None = None,
-                 params: Mapping[str, Mapping[str, Any]] | None = None, tz: str | None = None) -> None:
+                 params: Mapping[str, Mapping[str, Any]] | None = None, tz: str | None = None,
+                 calendar: Mapping[str, Any] | None = None) -> None:
         self.store = store
         self.tz = ZoneInfo(tz or os.environ.get("YISHI_TZ") or "Asia/Shanghai")
+        self.calendar_settings = dict(calendar or {})  # the deployment's [calendar]: yishi.time.calendar
+        self.calendar = calendar_from_config(self.calendar_settings, self.tz)
         self.pm = pm
         self._clock_injected = clock is not None
         self._mode = read_mode(store)  # real | simulation | sandbox: see yishi.time.mode
@@ -89,7 +93,8 @@ class Engine:
     @classmethod
     def open(cls, url: str | None = None, *, plugins: Iterable[Any] = (), clock: Clock | None = None,
              params: Mapping[str, Mapping[str, Any]] | None = None,
-             entry_points: bool = True, tz: str | None = None) -> Engine:
+             entry_points: bool = True, tz: str | None = None,
+             calendar: Mapping[str, Any] | None = None) -> Engine:
         """Open an engine on ``url`` (default: ``default_url()``) with the built-in, installed
         and given ``plugins``. ``params`` overrides workflow params by workflow id; ``tz`` (default
         ``$YISHI_TZ``, else Asia/Shanghai) is the local time zone that date fields are read in.
@@ -102,7 +107,7 @@ class Engine:
         if store is None:
             raise StorageError(f"no storage plugin serves {url!r}; use sqlite:///path or postgresql+psycopg://…",
                                message_zh=f"没有存储插件支持 {url!r}")
-        return cls(store, pm, clock=clock, params=params, tz=tz)
+        return cls(store, pm, clock=clock, params=params, tz=tz, calendar=calendar)
 
     @classmethod
     def open_configured(cls, url: str | None = None, **kwargs: Any) -> Engine:
@@ -117,6 +122,7 @@ class Engine:
         cfg = load_config()
         kwargs.setdefault("params", cfg.params or None)
         kwargs.setdefault("tz", cfg.tz)
+        kwargs.setdefault("calendar", cfg.calendar or None)
         return cls.open(url or os.environ.get("YISHI_DB") or cfg.db, **kwargs)
 
     def close(self) -> None:
@@ -160,6 +166,13 @@ class Engine:
         from yishi.time.mode import advance_by
 
         return advance_by(self, delta)
+
+    def calendar_for(self, case: Case | None = None) -> Any:
+        """The working calendar a case's periods count on: the deployment's, with the overrides
+        of the case's organisation unit and the units above it."""
+        from yishi.time.calendar import calendar_for
+
+        return calendar_for(self, case)
 
     def advance_to_next(self) -> list[TickResult]:
         """``advance`` to the next pending deadline (nothing when none is pending)."""
@@ -308,7 +321,7 @@ class Engine:
                                         "尚未填写必填项：" + "、".join(f.label.zh for f in missing),
                                         "required fields not filled in: " + ", ".join(f.label.en for f in missing)))
         ctx = RuleContext(workflow=wf, case=case, submitted=submitted, actor=actor, now=now,
-                          params=compiled.params)
+                          params=compiled.params, calendar=self.calendar_for(case))
         for call in t.guards:
             verdicts.append(run_guard(self.registry.guards[call.name], ctx, call.args))
         return verdicts
@@ -544,7 +557,8 @@ class Engine:
         ``case_id``."""
         with self.store.read() as tx:
             return verify_record(tx, case_id=case_id, compiled_for=self._compiled_for,
-                                 guards=self.registry.guards, tz=self.tz, anchor=anchor)
+                                 guards=self.registry.guards, tz=self.tz, anchor=anchor,
+                                 calendar_for=self.calendar_for)
 
     def anchor(self, key: Path, directory: Path) -> Path:
         """Sign the last event of every case with ``key`` into a new anchor file in ``directory``.
@@ -648,7 +662,7 @@ class Engine:
         t = wf.transitions[decision.chosen]
         verdicts = decision.verdicts[decision.chosen]
         actx = ActionContext(workflow=wf, case=case, submitted=clean, actor=actor, now=now,
-                             params=compiled.params)
+                             params=compiled.params, calendar=self.calendar_for(case))
         for call in t.actions:
             run_action(self.registry.actions[call.name], actx, call.args)
         source = case.state
@@ -711,7 +725,7 @@ class Engine:
         spec = compiled.workflow.states[timer.state].timers[timer.index]
         if spec.unless is not None:
             ctx = RuleContext(workflow=compiled.workflow, case=case, submitted={}, actor=SYSTEM,
-                              now=now, params=compiled.params)
+                              now=now, params=compiled.params, calendar=self.calendar_for(case))
             scope: Any = ctx.field
             if spec.each is not None and "item" in timer.detail:
                 items = ctx.field(spec.each) or []
@@ -757,7 +771,8 @@ class Engine:
         return event
 
     def _timers_for(self, compiled: Compiled, case: Case, now: datetime) -> list[TimerRow]:
-        return plan_timers(compiled, case, now, guards=self.registry.guards, tz=self.tz)
+        return plan_timers(compiled, case, now, guards=self.registry.guards, tz=self.tz,
+                           calendar=self.calendar_for(case))
 
     def _replan(self, tx: Tx, compiled: Compiled, case: Case, now: datetime) -> None:
         """After the current state's data changed: re-derive its data-driven timers."""

@@ -47,7 +47,7 @@ def record_data(data: dict[str, dict[str, Any]], state: str, clean: Mapping[str,
 
 def replans_on_record(wf: Workflow, state: str) -> bool:
     """Whether recording data at ``state`` re-plans its timers (some depend on the data)."""
-    return any(t.at or t.when for t in wf.states[state].timers)
+    return any(t.at or t.when or t.from_ for t in wf.states[state].timers)
 
 
 def timer_key(t: TimerRow) -> tuple[str, int, Any, datetime]:
@@ -236,7 +236,8 @@ def _check_step(compiled: Compiled, state: str, ev: Event) -> tuple[str, str] | 
 
 # ---------------------------------------------------------------- row against replay
 def expected_timers(compiled: Compiled, replayed: Replayed, stored: Sequence[TimerRow], *,
-                    guards: Mapping[str, GuardSpec], tz: tzinfo) -> tuple[set[datetime | None], list[TimerRow]]:
+                    guards: Mapping[str, GuardSpec], tz: tzinfo,
+                    calendar: Any = None) -> tuple[set[datetime | None], list[TimerRow]]:
     """The timers still pending from the current state's last planning, and the ``due_at`` the
     case may have: the earliest timer that planning made (without those that had gone off
     before it). A timer that went off with no event (skipped, refused) at the very moment of
@@ -245,7 +246,7 @@ def expected_timers(compiled: Compiled, replayed: Replayed, stored: Sequence[Tim
     if case is None or not case.is_open or replayed.planned_at is None:
         return {None}, []
     at, planned_seq = replayed.planned_at, replayed.planned_seq
-    planned = plan_timers(compiled, case, at, guards=guards, tz=tz)
+    planned = plan_timers(compiled, case, at, guards=guards, tz=tz, calendar=calendar)
     mine = [t for t in stored if t.state == case.state]
     dues = set()
     for ties in (False, True):
@@ -262,7 +263,8 @@ def expected_timers(compiled: Compiled, replayed: Replayed, stored: Sequence[Tim
 
 
 def compare(compiled: Compiled, row: Case, replayed: Replayed, stored: Sequence[TimerRow], *,
-            guards: Mapping[str, GuardSpec], tz: tzinfo, timers: bool = True) -> list[Finding]:
+            guards: Mapping[str, GuardSpec], tz: tzinfo, timers: bool = True,
+            calendar: Any = None) -> list[Finding]:
     """Every way the stored row (and, with ``timers``, its timers) differ from what the events
     make them."""
     want = replayed.case
@@ -313,7 +315,8 @@ def compare(compiled: Compiled, row: Case, replayed: Replayed, stored: Sequence[
     out.extend(Finding(seq, "row.data", en, zh) for en, zh in _data_diff(compiled, row.data, want.data))
     if timers:
         out.extend(Finding(seq, code, en, zh) for code, en, zh in
-                   _timer_diff(compiled, row, replayed, stored, guards=guards, tz=tz))
+                   _timer_diff(compiled, row, replayed, stored, guards=guards, tz=tz,
+                               calendar=calendar))
     return out
 
 
@@ -355,9 +358,9 @@ def _timer_text(compiled: Compiled, t: TimerRow, lang: str, tz: tzinfo) -> str:
 
 
 def _timer_diff(compiled: Compiled, row: Case, replayed: Replayed, stored: Sequence[TimerRow], *,
-                guards: Mapping[str, GuardSpec], tz: tzinfo) -> list[tuple[str, str, str]]:
+                guards: Mapping[str, GuardSpec], tz: tzinfo, calendar: Any = None) -> list[tuple[str, str, str]]:
     out = []
-    dues, expected = expected_timers(compiled, replayed, stored, guards=guards, tz=tz)
+    dues, expected = expected_timers(compiled, replayed, stored, guards=guards, tz=tz, calendar=calendar)
 
     def key(t: TimerRow) -> tuple[Any, ...]:
         return (*timer_key(t), t.kind, t.target, tuple(t.detail.get("people", [])))

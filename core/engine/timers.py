@@ -7,22 +7,27 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 from yishi.time.clock import as_utc
-from yishi.time.durations import parse_duration
+from yishi.time.durations import add_duration, parse_span
 from yishi.engine.machine import Compiled
 from yishi.engine.types import SYSTEM, Case, TimerRow
 from yishi.rules import GuardSpec, RuleContext, run_guard
 
 
 def plan_timers(compiled: Compiled, case: Case, now: datetime, *, guards: Mapping[str, GuardSpec],
-                tz: tzinfo) -> list[TimerRow]:
+                tz: tzinfo, calendar: Any = None) -> list[TimerRow]:
     """The timers of the case's current state, computed from its data as it is now.
 
-    ``after`` counts from entering the state; ``at`` reads a date field (``each``: one timer per
+    ``after`` counts from entering the state (or from the date in the field ``from``), in fixed
+    spans or on ``calendar`` (months, working days); ``at`` reads a date field (``each``: one timer per
     list item); a ``when`` guard that refuses leaves its timer out.
     """
+    if calendar is None:
+        from yishi.time.calendar import WorkCalendar
+
+        calendar = WorkCalendar(tz=tz)
     out = []
     ctx = RuleContext(workflow=compiled.workflow, case=case, submitted={}, actor=SYSTEM,
-                      now=now, params=compiled.params)
+                      now=now, params=compiled.params, calendar=calendar)
     for index, spec in enumerate(compiled.workflow.states[case.state].timers):
         if spec.when is not None:
             if not run_guard(guards[spec.when.name], ctx, spec.when.args).ok:
@@ -31,8 +36,9 @@ def plan_timers(compiled: Compiled, case: Case, now: datetime, *, guards: Mappin
         target = spec.fire or ",".join(spec.remind or [])
         if spec.after is not None:
             after = spec.after
-            delay = compiled.params[after[1:]] if after.startswith("$") else parse_duration(after)
-            moments = [(case.state_entered_at + delay, None, ctx.field)]
+            delay = compiled.params[after[1:]] if after.startswith("$") else parse_span(after)
+            start = ctx.moment(spec.from_) if spec.from_ else case.state_entered_at
+            moments = [(add_duration(start, delay, calendar=calendar), None, ctx.field)] if start else []
         elif spec.each is not None:
             items = ctx.field(spec.each) or []
             moments = [(due_of(item.get(spec.at), tz), k, item.get) for k, item in enumerate(items)

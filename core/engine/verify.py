@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from yishi.definition.loader import text_hash
 from yishi.engine.machine import Compiled
@@ -107,6 +107,7 @@ class _Definitions:
 
 def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, str | None, str], Compiled],
                   guards: Mapping[str, GuardSpec], tz: tzinfo, anchor: Anchor | None = None,
+                  calendar_for: Any = None,
                   batch: int = BATCH) -> VerifyReport:
     """Check every case (or ``case_id``) in ``tx``. ``compiled_for(sha256, stored_text, file)``
     returns the Compiled definition or raises a ``YishiError``.
@@ -143,7 +144,8 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
             report.cases += 1
             evs = events.get(cid, [])
             report.events += len(evs)
-            report.broken.extend(_check_case(row, evs, timers.get(cid, []), defs, guards=guards, tz=tz))
+            report.broken.extend(_check_case(row, evs, timers.get(cid, []), defs, guards=guards, tz=tz,
+                                             calendar_for=calendar_for))
             last_seq = max((e.key if isinstance(e, Corrupt) else e.seq for e in evs), default=0)
             if notified.get(cid, 0) > last_seq:
                 report.broken.append(Broken(
@@ -188,7 +190,8 @@ def _id(row: Case | Corrupt) -> int:
 
 
 def _check_case(row: Case | Corrupt, evs: list[Event | Corrupt], tms: list[TimerRow | Corrupt],
-                defs: _Definitions, *, guards: Mapping[str, GuardSpec], tz: tzinfo) -> list[Broken]:
+                defs: _Definitions, *, guards: Mapping[str, GuardSpec], tz: tzinfo,
+                calendar_for: Any = None) -> list[Broken]:
     bad = [x for x in [row, *evs, *tms] if isinstance(x, Corrupt)]
     if isinstance(row, Corrupt) or any(isinstance(e, Corrupt) for e in evs):
         return [_corrupt(c) for c in bad]  # cannot replay past an unreadable row
@@ -214,7 +217,9 @@ def _check_case(row: Case | Corrupt, evs: list[Event | Corrupt], tms: list[Timer
             out.append(Broken(cid, 0, "the case has no events at all", "案件没有任何记录", "chain.missing"))
         return out
     stored = [t for t in tms if isinstance(t, TimerRow)]
-    findings = compare(found, row, replayed, stored, guards=guards, tz=tz, timers=len(stored) == len(tms))
+    calendar = calendar_for(replayed.case) if calendar_for is not None else None  # working days: yishi.time
+    findings = compare(found, row, replayed, stored, guards=guards, tz=tz, timers=len(stored) == len(tms),
+                       calendar=calendar)
     out.extend(Broken(cid, f.seq, f.en, f.zh, f.code) for f in findings)
     return out
 

@@ -1,9 +1,12 @@
-"""Parse and format durations written as ``7d``, ``36h``, ``90m``, ``1d12h`` or ISO 8601 ``P7D``."""
+"""Parse and format durations: fixed spans written as ``7d``, ``36h``, ``90m``, ``1d12h`` or ISO 8601
+``P7D``, and spans in the units the rules use, which need a calendar: calendar months ``1mo``
+(ISO ``P1M``), working days ``3wd`` and working hours ``1wh`` (see ``yishi.time.calendar``)."""
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,11 +70,75 @@ def format_duration(delta: timedelta) -> str:
     return sign + "".join(out)
 
 
-def add_duration(start: datetime, text: str | int | float | timedelta, *, calendar: Any = None) -> datetime:
-    """The moment ``text`` after ``start``."""
-    return start + parse_duration(text)
+_SPAN = re.compile(r"^(?P<n>\d+)\s*(?P<unit>mo|wd|wh)$")
+_ISO_MONTHS = re.compile(r"^P(?P<n>\d+)M$")
+SPAN_HINT = "write e.g. '7d', '36h', '1mo' (calendar months), '3wd' (working days) or '1wh' (working hours)"
+SPAN_HINT_ZH = "例如 '7d'、'36h'、'1mo'（自然月）、'3wd'（工作日）或 '1wh'（工作小时）"
+_UNITS = {"mo": ("个月", "month"), "wd": ("个工作日", "working day"), "wh": ("个工作小时", "working hour")}
 
 
-def parse_span(text: str | int | float | timedelta) -> Any:
-    """Check that ``text`` is a duration (fixed, or in calendar units); raises ``ValueError``."""
-    return parse_duration(text)
+@dataclass(frozen=True)
+class Span:
+    """A span in calendar months (``mo``), working days (``wd``) or working hours (``wh``):
+    how long it lasts depends on where it starts, so it is added with ``add_duration``."""
+
+    amount: int
+    unit: str  # mo | wd | wh
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    def zh(self) -> str:
+        return f"{self.amount}{_UNITS[self.unit][0]}"
+
+    def en(self) -> str:
+        word = _UNITS[self.unit][1]
+        return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
+
+
+def parse_span(text: str | int | float | timedelta | Span) -> timedelta | Span:
+    """A fixed duration (``timedelta``, as ``parse_duration``) or a calendar ``Span``
+    (``1mo``, ``P1M``, ``3wd``, ``1wh``). Raises ``ValueError`` naming what is accepted."""
+    if isinstance(text, (Span, timedelta)):
+        return text
+    if isinstance(text, str):
+        raw = text.strip()
+        match = _SPAN.match(raw.lower()) or _ISO_MONTHS.match(raw.upper())
+        if match:
+            unit = match.groupdict().get("unit") or "mo"
+            amount = int(match["n"])
+            if amount > 10000:
+                raise ValueError(f"{text!r} is too long a duration; write at most a few years")
+            return Span(amount, unit)
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        if "negative" in str(exc) or "too long" in str(exc):
+            raise
+        raise ValueError(f"{text!r} is not a duration; {SPAN_HINT}") from None
+
+
+def add_duration(start: datetime, value: str | int | float | timedelta | Span, *, calendar: Any = None) -> datetime:
+    """The moment ``value`` after ``start``: a fixed span is simply added; a month ends at the
+    end of the corresponding day (Civil Code arts. 201–203), working days and hours count on
+    ``calendar`` (a ``WorkCalendar``; default: China's, in Asia/Shanghai)."""
+    span = parse_span(value)
+    if isinstance(span, timedelta):
+        return start + span
+    if calendar is None:
+        from yishi.time.calendar import WorkCalendar
+
+        calendar = WorkCalendar()
+    if span.unit == "mo":
+        return calendar.add_months(start, span.amount)
+    if span.unit == "wd":
+        return calendar.add_working_days(start, span.amount)
+    return calendar.add_working_hours(start, span.amount)
+
+
+def describe(value: timedelta | Span | str, lang: str = "en") -> str:
+    """``3wd`` → 3个工作日 / 3 working days; a fixed span in its short form (``7d``)."""
+    span = parse_span(value)
+    if isinstance(span, Span):
+        return span.zh() if lang.startswith("zh") else span.en()
+    return format_duration(span)
