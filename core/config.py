@@ -23,7 +23,8 @@ class ConfigError(YishiError):
 PERSONAL_KEYS: dict[str, type] = {"name": str, "roles": list, "lang": str, "keys": dict, "login": str,
                                   "deployment": str}
 DEPLOYMENT_KEYS: dict[str, type] = {"db": str, "tz": str, "params": dict, "notifiers": dict,
-                                    "calendar": dict, "documents": dict, "attachments": dict}
+                                    "calendar": dict, "documents": dict, "attachments": dict,
+                                    "schedules": dict}
 #: the keys of the deployment's [documents] and [attachments] tables (yishi.documents)
 TABLE_KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "documents": {"templates": str, "org": str, "out": str},
@@ -72,6 +73,7 @@ class Config:
     calendar: dict[str, Any] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     attachments: dict[str, Any] = field(default_factory=dict)
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     deployment: Path | None = None

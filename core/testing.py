@@ -1,7 +1,8 @@
 """The testing kit for procedures and plugins; a pytest plugin (``pytest11``) with fixtures.
 
 Fixtures: ``yishi_engine`` (a fresh engine on its own SQLite file, simulated clock running),
-``sim_clock``, ``make_engine`` (open engines with inline plugins), ``scenario``.
+``sim_clock``, ``make_engine`` (open engines with inline plugins; ``mode="simulation"`` for a
+simulation database with its own clock), ``scenario``.
 See README "Testing your procedure".
 """
 
@@ -140,8 +141,11 @@ class Scenario:
         raise AssertionError(f"{trigger!r} was not refused at {before.state!r}")
 
     def advance(self, delta: timedelta | str) -> list[TickResult]:
-        """Let ``delta`` pass, firing every timer due in it at its own time."""
-        assert self.clock is not None, "give the Scenario a SimClock to move time"
+        """Let ``delta`` pass (``"7d"``, ``"3wd"``, ``"1mo"``), firing every timer due in it at
+        its own time: on the ``SimClock``, or on a simulation database's own clock."""
+        if self.clock is None and self.engine.mode == "simulation":
+            return self.engine.advance_by(delta)
+        assert self.clock is not None, "give the Scenario a SimClock (or use a simulation database) to move time"
         return self.clock.run_until(self.engine, delta)
 
     def expect_state(self, state: str) -> None:
@@ -171,10 +175,13 @@ def make_engine(tmp_path: Path) -> Iterator[Any]:
     the test, so an inline plugin lives for this test only."""
     opened: list[Engine] = []
 
-    def make(*plugins: Any, url: str | None = None, params: Mapping[str, Any] | None = None) -> Engine:
+    def make(*plugins: Any, url: str | None = None, params: Mapping[str, Any] | None = None,
+             mode: str | None = None, start: datetime = DEFAULT_START) -> Engine:
         db = url or f"sqlite:///{tmp_path / f'yishi-{len(opened)}.db'}"
         engine = Engine.open(db, plugins=plugins, params=params)
         opened.append(engine)
+        if mode is not None:  # "simulation": its own stored clock, started at ``start``
+            engine.set_mode(mode, now=start)
         return engine
 
     try:

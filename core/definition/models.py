@@ -362,6 +362,20 @@ class Transition(_Model):
         return value
 
 
+class Schedule(_Model):
+    """Start a case of this workflow on a calendar: ``every`` week, month, quarter or year, on
+    ``day`` (of the period's first month; of the week, 1 = Monday) at ``at`` (local time), with
+    the first step's ``data`` ("{period}" in a text becomes e.g. 2026年第1季度). Exactly one
+    case per period, however many workers tick (``yishi.time.schedules``)."""
+
+    id: Ident
+    every: Literal["week", "month", "quarter", "year"]
+    day: int = Field(default=1, ge=1, le=28)
+    at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    data: dict[str, Any] = Field(default_factory=dict)
+    title: Text | None = None
+
+
 class Workflow(_Model):
     """A whole procedure: the unit that is loaded, validated, versioned and run."""
 
@@ -376,6 +390,7 @@ class Workflow(_Model):
     initial: Ident | None = None
     states: dict[Ident, State]
     transitions: list[Transition]
+    schedules: list[Schedule] = Field(default_factory=list)
 
     _from_state: dict[str, list[Transition]] = PrivateAttr(default_factory=dict)
 

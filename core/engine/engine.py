@@ -15,6 +15,7 @@ import pluggy
 from yishi.time.clock import Clock, as_utc
 from yishi.time.calendar import calendar_from_config
 from yishi.time.mode import clock_for, read_mode, tick_moment
+from yishi.time.schedules import check_settings, run_schedules
 from yishi.definition.loader import Loaded
 from yishi.definition.models import Transition, Workflow
 from yishi.engine.chain import GENESIS, event_hash
@@ -76,11 +77,13 @@ class Engine:
 
     def __init__(self, store: Store, pm: pluggy.PluginManager, *, clock: Clock | None = None,
                  params: Mapping[str, Mapping[str, Any]] | None = None, tz: str | None = None,
-                 calendar: Mapping[str, Any] | None = None) -> None:
+                 calendar: Mapping[str, Any] | None = None,
+                 schedules: Mapping[str, Any] | None = None) -> None:
         self.store = store
         self.tz = ZoneInfo(tz or os.environ.get("YISHI_TZ") or "Asia/Shanghai")
         self.calendar_settings = dict(calendar or {})  # the deployment's [calendar]: yishi.time.calendar
         self.calendar = calendar_from_config(self.calendar_settings, self.tz)
+        self.schedule_settings = check_settings(schedules)  # the deployment's [schedules]
         self.pm = pm
         self._clock_injected = clock is not None
         self._mode = read_mode(store)  # real | simulation | sandbox: see yishi.time.mode
@@ -94,7 +97,8 @@ class Engine:
     def open(cls, url: str | None = None, *, plugins: Iterable[Any] = (), clock: Clock | None = None,
              params: Mapping[str, Mapping[str, Any]] | None = None,
              entry_points: bool = True, tz: str | None = None,
-             calendar: Mapping[str, Any] | None = None) -> Engine:
+             calendar: Mapping[str, Any] | None = None,
+             schedules: Mapping[str, Any] | None = None) -> Engine:
         """Open an engine on ``url`` (default: ``default_url()``) with the built-in, installed
         and given ``plugins``. ``params`` overrides workflow params by workflow id; ``tz`` (default
         ``$YISHI_TZ``, else Asia/Shanghai) is the local time zone that date fields are read in.
@@ -107,7 +111,7 @@ class Engine:
         if store is None:
             raise StorageError(f"no storage plugin serves {url!r}; use sqlite:///path or postgresql+psycopg://…",
                                message_zh=f"没有存储插件支持 {url!r}")
-        return cls(store, pm, clock=clock, params=params, tz=tz, calendar=calendar)
+        return cls(store, pm, clock=clock, params=params, tz=tz, calendar=calendar, schedules=schedules)
 
     @classmethod
     def open_configured(cls, url: str | None = None, **kwargs: Any) -> Engine:
@@ -123,6 +127,7 @@ class Engine:
         kwargs.setdefault("params", cfg.params or None)
         kwargs.setdefault("tz", cfg.tz)
         kwargs.setdefault("calendar", cfg.calendar or None)
+        kwargs.setdefault("schedules", cfg.schedules or None)
         return cls.open(url or os.environ.get("YISHI_DB") or cfg.db, **kwargs)
 
     def close(self) -> None:
@@ -496,6 +501,7 @@ class Engine:
         transaction, exactly once. Several engines may tick one database at once. In a real
         database or a simulation, ``now`` may not be later than the present (``TimeError``)."""
         now = tick_moment(self, now)
+        self.scheduled = run_schedules(self, now)  # cases that schedules started (yishi.time.schedules)
         results: list[TickResult] = []
         while limit is None or len(results) < limit:
             fired: FireResult | None = None

@@ -162,8 +162,15 @@ def advance(engine: Engine, to: datetime) -> list[TickResult]:
     if to < start:
         raise TimeError(f"time only moves forward: {_show(to)} is before the simulated now, {_show(start)}",
                         message_zh=f"时间只能向前推进：{_show(to)} 早于模拟当前时间 {_show(start)}")
+    from yishi.time.schedules import next_due as next_schedule
+
     results: list[TickResult] = []
-    while (due := engine.next_due()) is not None and due <= to:
+    while True:
+        # the next timer, or the next moment a schedule starts a case (yishi.time.schedules)
+        due = min((d for d in (engine.next_due(), next_schedule(engine, engine.now())) if d is not None),
+                  default=None)
+        if due is None or due > to:
+            break
         moment = max(due, engine.now())
         _move(engine, moment)
         results.extend(engine.tick(moment))

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from yishi.tui.i18n import has, tr
+from yishi.tui.simulation import ADVANCE_BINDING
 
 if TYPE_CHECKING:
     from yishi.clock import Clock
@@ -44,6 +45,7 @@ class YishiApp(App[None]):
         Binding("f2", "toggle_lang", "English", id="lang"),
         Binding("f3", "procedures", "procedures", id="procedures", show=False),  # shown on the cases screen
         Binding("f4", "statistics", "statistics", id="statistics", show=False),  # shown on the cases screen
+        ADVANCE_BINDING,  # simulation databases only (check_action): yishi.tui.simulation
     ]
 
     lang: reactive[str] = reactive("zh", init=False)
@@ -153,6 +155,49 @@ class YishiApp(App[None]):
 
     def _set_titles(self) -> None:
         self.title = f"{self.tr('app_title')} {self.header_date()} · {self.who()}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "advance_time":
+            from yishi.tui.simulation import is_simulation
+
+            return is_simulation(self.engine)  # hidden (and inert) outside a simulation
+        return True
+
+    def action_advance_time(self) -> None:
+        """Advance a simulation's clock (to the next deadline, or N days): yishi.tui.simulation."""
+        from yishi.tui.simulation import AdvanceDialog, is_simulation
+
+        if not is_simulation(self.engine):
+            return
+        assert self.engine is not None
+
+        def chosen(choice: tuple[str, int] | None) -> None:
+            if choice is not None:
+                self._advance(choice)
+
+        self.push_screen(AdvanceDialog(self.engine, self.lang), chosen)
+
+    @work(thread=True, exclusive=True, group="tick", name="advance time")
+    def _advance(self, choice: tuple[str, int]) -> None:
+        from yishi.errors import YishiError
+        from yishi.tui.simulation import advance
+
+        assert self.engine is not None
+        try:
+            count = advance(self.engine, choice)
+        except YishiError as exc:
+            self.call_from_thread(self.show_error, exc)
+            return
+        self.call_from_thread(self._advanced, count)
+
+    def _advanced(self, count: int) -> None:
+        from yishi.tui.simulation import local_text
+
+        assert self.engine is not None
+        self._set_titles()
+        self.notify(self.tr("sim.done", now=local_text(self.engine, self.engine.now()), n=count), timeout=6)
+        for screen in self.screen_stack:
+            screen.post_message(self.TimersFired(count))
 
     def header_date(self) -> str:
         """Today in the header: "2026-11-20 周五", marked 模拟 on a simulation's clock."""
