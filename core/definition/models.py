@@ -149,7 +149,7 @@ _PARAM_EXAMPLES = {
     "integer": "write a whole number, e.g. 3",
     "number": "write a number, e.g. 0.5",
     "fraction": "write e.g. '2/3', '1/2' or 0.5",
-    "duration": "write e.g. '7d', '36h', 'P7D', '1mo' (calendar months), '3wd' (working days) or '1wh'",
+    "duration": "write e.g. '7d', '36h', '1mo' (calendar months), '3wd' (working days) or '1wh' (working hours)",
     "text": "write text",
     "table": "write entries as {key: value}, and say their type with 'of: duration'",
 }
