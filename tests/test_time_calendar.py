@@ -238,16 +238,16 @@ def test_sim_clock_and_scenario_advance_in_the_new_units(tmp_path: Path) -> None
 def test_the_kit_runs_a_simulation_database_in_working_days(make_engine: object) -> None:
     from conftest import COMMITTEES, FOUR, PARTY, PROPOSAL, representatives
 
-    engine = make_engine(mode="simulation", start=local(2025, 9, 26, 17))  # type: ignore[operator]
+    engine = make_engine(mode="simulation", start=local(2026, 11, 13, 17))  # type: ignore[operator]
     assert engine.mode == "simulation"
     sc = Scenario(engine)  # no SimClock: the database's own clock moves
     sec = "王书记/secretary"
     sc.start(FOUR, sec, PROPOSAL)
     sc.steps([(sec, "submit_to_committees"), (sec, "submit_to_party_members", COMMITTEES),
               (sec, "submit_to_representatives", PARTY), (sec, "pass_resolution", representatives(14, 8))])
-    # 5 working days from Friday 26 September 2025: 28 Sep (make-up Sunday), 29, 30 Sep, 9, 10 Oct
+    # 5 working days from Friday 13 November 2026: Monday 16 to Friday 20 November
     ticks = sc.advance("5wd")
-    assert ends(engine.now()) == "2025-10-11 00:00"
+    assert ends(engine.now()) == "2026-11-21 00:00"
     assert [t.outcome for t in ticks] == ["reminded"]  # the 7-day notice ran out on the way
     sc.step(sec, "start_implementation", {"notice_place": "村务公开栏"})
     sc.expect_state("implementation")
