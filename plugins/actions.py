@@ -78,22 +78,24 @@ def set_due(ctx: ActionContext, args: SetDueArgs) -> None:
     base = ctx.now
     if args.since is not None and ctx.field(args.since):
         base = as_utc(datetime.fromisoformat(str(ctx.field(args.since))))
-    due = base + _share(ctx, args, _duration_of(ctx, args))
+    # on the case's calendar: 3wd counts working days, 1mo ends on the corresponding day
+    due = base + _share(ctx, args, ctx.deadline(base, _duration_of(ctx, args)) - base)
     if args.before is not None:
-        due -= ctx.duration(args.before)
+        due -= ctx.deadline(due, args.before) - due
     ctx.set(args.field, due.isoformat(), into=args.into)
 
 
-def _duration_of(ctx: ActionContext, args: SetDueArgs) -> timedelta:
+def _duration_of(ctx: ActionContext, args: SetDueArgs) -> Any:
+    """The ``DurationArg`` that applies (a literal or ``$param``, resolved by ``ctx.deadline``)."""
     for case in args.cases:
         actual = ctx.field(case.field)
         if case.table is not None:
             table = ctx.resolve(case.table)
             if isinstance(table, dict) and actual is not None and str(actual) in table:
-                return ctx.duration(table[str(actual)])
+                return table[str(actual)]
         elif case.after is not None and actual is not None and str(actual) == str(case.value):
-            return ctx.duration(case.after)
-    return ctx.duration(args.after)
+            return case.after
+    return args.after
 
 
 def _share(ctx: ActionContext, args: SetDueArgs, delta: timedelta) -> timedelta:
