@@ -115,7 +115,7 @@ def launch_tui(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from yishi.cli import cases, outbox, plugin, system, worker, workflows
+    from yishi.cli import cases, org, outbox, plugin, system, worker, workflows
     from yishi.cli.config import config
 
     app.add_typer(workflows.app, name="workflows")
@@ -124,6 +124,7 @@ def _register() -> None:
     app.add_typer(plugin.app, name="plugin")
     worker.register(app)
     system.register(app)
+    org.register(app)
     app.command(name="config")(config)
 
 
