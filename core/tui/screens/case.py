@@ -45,6 +45,7 @@ class CaseScreen(YishiScreen):
         Binding("f8", "pane('deadlines')", "deadlines", id="pane_deadlines"),
         Binding("f9", "pane('links')", "links", id="pane_links"),
         Binding("f5", "reload_case", "reload", id="refresh", show=False),
+        Binding("f10", "urge", "urge", id="urge"),
     ]
 
     def __init__(self, case_id: int) -> None:
@@ -340,6 +341,12 @@ class CaseScreen(YishiScreen):
     def action_act(self) -> None:
         self.query_one("#panes", TabbedContent).active = "pane-act"
         self.query_one("#actions", OptionList).focus()
+
+    def action_urge(self) -> None:
+        """催办: remind those who hold this overdue case (yishi.tui.urge)."""
+        from yishi.tui.urge import urge_case
+
+        urge_case(self)
 
     def action_pane(self, pane: str) -> None:
         self.query_one("#panes", TabbedContent).active = f"pane-{pane}"
