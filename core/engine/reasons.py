@@ -34,8 +34,7 @@ def shown(value: Any, spec: FormField | None) -> tuple[str, str]:
 def span(delta: Any) -> tuple[str, str]:
     """A length of time as every front end shows a countdown, in (zh, en): days and hours when
     three days or more (whole days: "6天"), days and hours from one day ("2天23小时",
-    "2d23h"), else hours and minutes, else minutes (rounded up
-    to the minute)."""
+    "2d23h"), else whole hours ("12小时"), else minutes (rounded up to the minute)."""
     seconds = max(0, int(delta.total_seconds()))
     seconds += -seconds % 60
     days, rest = divmod(seconds, 86400)
@@ -45,9 +44,8 @@ def span(delta: Any) -> tuple[str, str]:
         return f"{days}天", f"{days}d"
     if days:
         return (f"{days}天{hours}小时" if hours else f"{days}天", f"{days}d{hours}h" if hours else f"{days}d")
-    if hours:
-        return (f"{hours}小时{minutes}分钟" if minutes else f"{hours}小时",
-                f"{hours}h{minutes}m" if minutes else f"{hours}h")
+    if hours:  # whole hours (minutes no longer matter, and "还差 12小时40分钟" did not fit a column)
+        return f"{hours}小时", f"{hours}h"
     return f"{max(minutes, 1)}分钟", f"{max(minutes, 1)}m"
 
 
