@@ -31,7 +31,8 @@ class ConsoleNotifier:
         channel = self.channel if lang in (None, self.channel.lang) else \
             Channel.from_settings(self.channel.name, {**self.channel.settings, "lang": lang})
         text = channel.render(note)
-        who = ",".join(note.recipients.get("roles", []) + note.recipients.get("people", []))
+        held = [h["name"] for h in note.recipients.get("holders", [])]
+        who = ",".join(held or note.recipients.get("roles", []) + note.recipients.get("people", []))
         first = text.body.splitlines()[0] if text.body else ""
         return f"[{note.payload.get('at', '')}] {text.subject} → {who} · {first}"
 

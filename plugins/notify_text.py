@@ -188,7 +188,12 @@ def address_table(raw: Mapping[str, Any], where: str) -> dict[str, list[str]]:
 
 
 def lookup(table: Mapping[str, list[str]], recipients: Mapping[str, Any]) -> list[str]:
-    """The entries of ``table`` for the recipients' roles, then people, then ``*``, each once."""
+    """The entries of ``table`` for the recipients' roles, then people, then ``*``, each once.
+    When the organisation named the people holding those roles for the case's unit
+    (``holders``) and the table has an entry for one of them (by login or name), only theirs."""
+    holders = [k for h in recipients.get("holders", []) for k in (h.get("login"), h.get("name")) if k]
+    if any(k in table for k in holders):
+        return list(dict.fromkeys(v for k in holders for v in table.get(k, [])))
     keys = [*recipients.get("roles", []), *recipients.get("people", []), "*"]
     out: list[str] = []
     for key in keys:
@@ -211,6 +216,12 @@ def context(note: Notification, lang: str) -> dict[str, Any]:
 
     roles = [pick(p.get("role_titles", {}).get(r), r) for r in note.recipients.get("roles", [])]
     people = [str(x) for x in note.recipients.get("people", [])]
+    held = note.recipients.get("holders", [])
+    if held:  # the people who hold those roles there, named with their role and unit
+        roles = [f"{h['name']}（{h.get('unit_name', '')}{pick(p.get('role_titles', {}).get(h['role']), h['role'])}）"
+                 if lang == "zh" else
+                 f"{h['name']} ({pick(p.get('role_titles', {}).get(h['role']), h['role'])}, {h.get('unit_name', '')})"
+                 for h in held]
     sep = "、" if lang == "zh" else ", "
     return {
         **p, "note_id": note.id, "channel": note.channel, "kind": note.kind,

@@ -27,7 +27,9 @@ from yishi.engine.reasons import merge
 from yishi.engine.replay import fresh_timers, record_data, replans_on_record, step_data
 from yishi.engine.stepdata import earlier_records
 from yishi.engine.timers import plan_timers
-from yishi.engine.authority import case_unit
+from yishi.engine.authority import (
+    address, authorise, case_unit, in_scope, role_verdict, sees, start_unit, visible_units, with_grant,
+)
 from yishi.engine.verify import Broken, VerifyReport, verify_record  # noqa: F401 - Broken re-exported
 from yishi.engine.types import (
     SYSTEM, Actor, Available, Case, CaseFilter, Event, FireResult, Link, Notification, TimerRow,
@@ -204,19 +206,30 @@ class Engine:
         return self._compiled(case).workflow
 
     # ------------------------------------------------------------ reading
-    def case(self, case_id: int) -> Case:
-        """The case ``case_id``. Raises ``NotFoundError``."""
+    def case(self, case_id: int, actor: Actor | None = None) -> Case:
+        """The case ``case_id`` (as ``actor`` may see it: outside their units it is not found).
+        Raises ``NotFoundError``."""
         with self.store.read() as tx:
-            return self._get(tx, case_id)
+            return self._get(tx, case_id, actor=actor)
 
-    def cases(self, filt: CaseFilter | None = None) -> list[Case]:
-        """Cases matching ``filt``, most urgent first."""
+    def cases(self, filt: CaseFilter | None = None, actor: Actor | None = None) -> list[Case]:
+        """Cases matching ``filt`` (and, given ``actor``, in their units), most urgent first."""
         with self.store.read() as tx:
-            return tx.cases(filt or CaseFilter())
+            return tx.cases(in_scope(self, tx, filt or CaseFilter(), actor))
 
-    def count(self, filt: CaseFilter | None = None) -> int:
+    def count(self, filt: CaseFilter | None = None, actor: Actor | None = None) -> int:
         with self.store.read() as tx:
-            return tx.count_cases(filt or CaseFilter())
+            return tx.count_cases(in_scope(self, tx, filt or CaseFilter(), actor))
+
+    def scope(self, actor: Actor) -> tuple[int, ...] | None:
+        """The units whose cases ``actor`` may see now (None: no limit)."""
+        with self.store.read() as tx:
+            return visible_units(self, tx, actor, self.now())
+
+    def acting(self, actor: Actor) -> Actor:
+        """``actor`` with every role they hold now, anywhere (a header's "who am I")."""
+        with self.store.read() as tx:
+            return authorise(self, tx, actor, None, self.now())
 
     def count_by(self, filt: CaseFilter, field: str) -> dict[Any, int]:
         """How many cases matching ``filt`` (which names a ``workflow_id``) recorded each value of
@@ -237,10 +250,10 @@ class Engine:
             out[key] = out.get(key, 0) + n
         return out
 
-    def history(self, case_id: int) -> list[Event]:
+    def history(self, case_id: int, actor: Actor | None = None) -> list[Event]:
         """Every event of the case, oldest first. Raises ``NotFoundError``."""
         with self.store.read() as tx:
-            self._get(tx, case_id)
+            self._get(tx, case_id, actor=actor)
             return list(tx.events(case_id))
 
     def earlier_records(self, case_id: int, state: str) -> list[dict[str, Any]]:
@@ -279,6 +292,8 @@ class Engine:
             return []
         compiled = self._compiled(case)
         now = self.now()
+        with self.store.read() as tx:
+            actor = authorise(self, tx, actor, case.unit_id, now, case=case)
         submitted: dict[str, Any] = {}
         if data:
             wf = compiled.workflow
@@ -312,11 +327,7 @@ class Engine:
         wf = compiled.workflow
         verdicts: list[Verdict] = []
         if actor is not SYSTEM and t.roles and not (actor.roles & set(t.roles)):
-            need_zh = "、".join(wf.roles[r].title.zh for r in t.roles)
-            need_en = ", ".join(wf.roles[r].title.en for r in t.roles)
-            mine = ", ".join(sorted(actor.roles)) or "none"
-            verdicts.append(Verdict("role", False, f"此步骤须由{need_zh}办理（你的角色：{mine}）",
-                                    f"only {need_en} may take this step (your roles: {mine})"))
+            verdicts.append(role_verdict(wf, t.roles, actor))
         if check_required:
             values = {**case.data.get(case.state, {}), **submitted}
             missing = missing_required(wf.states[case.state].form, values) if t.require_form else []
@@ -373,11 +384,12 @@ class Engine:
         loaded = self.library.get(workflow_id, version)
         compiled = self.library.compiled(loaded)
         wf = compiled.workflow
+        if unit_id is None and linked_from is None:
+            unit_id = start_unit(self, tx, actor, wf, unit_id, now)
+        actor = authorise(self, tx, actor, unit_id if unit_id is not None else
+                          (linked_from.unit_id if linked_from else None), now)
         if wf.start_roles and actor is not SYSTEM and not (actor.roles & set(wf.start_roles)):
-            need_zh = "、".join(wf.roles[r].title.zh for r in wf.start_roles)
-            need_en = ", ".join(wf.roles[r].title.en for r in wf.start_roles)
-            verdict = Verdict("role", False, f"只有{need_zh}可以发起此流程",
-                              f"only {need_en} may start this procedure")
+            verdict = role_verdict(wf, list(wf.start_roles), actor, start=True)
             raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
         initial = wf.initial_state()
         clean, errors = coerce_form(wf.states[initial].form, data, _resolver(compiled.params))
@@ -411,7 +423,8 @@ class Engine:
             tx.add_link(Link(from_case=linked_from.id, to_case=case.id, kind=link_kind, at=now,
                              actor=actor.name))
         event = self._append(tx, case, now=now, kind="start", actor=actor, trigger=None,
-                             source=None, dest=initial, data=event_data, verdicts=())
+                             source=None, dest=initial, data=event_data, verdicts=(),
+                             allowed=list(wf.start_roles or wf.roles))
         tx.add_timers([replace(t, case_id=case.id) for t in timers])
         notes = self._notify(tx, compiled, case, event, "start", [
             {"kind": "start", "recipients": {"roles": list(compiled.actors(initial)), "people": []}}])
@@ -447,7 +460,9 @@ class Engine:
                     f"{case.rev}, at step {case.state!r}); nothing was saved — reload it and try again",
                     message_zh=f"案件 #{case_id} 已被他人更新（你看到的是第 {expected_rev} 版，现在是第 "
                                f"{case.rev} 版，处于“{case.state}”）；本次未保存，请刷新后重试")
-            result = self._step(tx, case, trigger, actor, data or {}, self.now(), kind="fire")
+            now = self.now()
+            actor = authorise(self, tx, actor, case.unit_id, now, case=case)
+            result = self._step(tx, case, trigger, actor, data or {}, now, kind="fire")
         self._committed(result)
         return result
 
@@ -466,9 +481,11 @@ class Engine:
             compiled = self._compiled(case)
             wf = compiled.workflow
             roles = {r for t in wf.transitions_from(case.state) for r in t.roles}
+            actor = authorise(self, tx, actor, case.unit_id, self.now(), case=case)
             if roles and not (actor.roles & roles):
-                verdict = Verdict("role", False, "你的角色不能在此步骤填写记录",
-                                  "your roles may not record anything at this step")
+                verdict = (role_verdict(wf, sorted(roles), actor) if actor.person_id is not None else
+                           Verdict("role", False, "你的角色不能在此步骤填写记录",
+                                   "your roles may not record anything at this step"))
                 raise RefusedError(verdict.reason_en, message_zh=verdict.reason_zh, verdicts=[verdict])
             clean, errors = coerce_form(wf.states[case.state].form, data, _resolver(compiled.params))
             now = self.now()
@@ -482,7 +499,8 @@ class Engine:
             case.updated_at = now
             self._replan(tx, compiled, case, now)
             event = self._append(tx, case, now=now, kind="record", actor=actor, trigger=None,
-                                 source=case.state, dest=case.state, data=clean, verdicts=())
+                                 source=case.state, dest=case.state, data=clean, verdicts=(),
+                                 allowed=sorted(roles))
             if not tx.update_case(case, expected_rev=before):
                 raise _conflict(case_id)
         self.pm.hook.yishi_event_committed(engine=self, case=case, event=event, notifications=[])
@@ -584,8 +602,10 @@ class Engine:
             return tx.heads()
 
     # ------------------------------------------------------------ internals
-    def _get(self, tx: Tx, case_id: int, *, for_update: bool = False) -> Case:
+    def _get(self, tx: Tx, case_id: int, *, for_update: bool = False, actor: Actor | None = None) -> Case:
         case = tx.get_case(case_id, for_update=for_update)
+        if case is not None and actor is not None and not sees(self, tx, actor, case, self.now()):
+            case = None
         if case is None:
             raise NotFoundError(f"no case #{case_id}", message_zh=f"没有案件 #{case_id}")
         return case
@@ -763,8 +783,9 @@ class Engine:
         the first of the actor's roles among ``allowed`` (else the actor's first role)."""
         seq = case.last_seq + 1
         prev = case.last_hash or GENESIS
-        authorising = sorted(actor.roles & set(allowed)) if allowed else []
+        authorising = [r for r in allowed if r in actor.roles] if allowed else []  # the workflow's order
         role = authorising[0] if authorising else actor.role
+        data = with_grant(data, actor, role)
         digest = event_hash(case_id=case.id, seq=seq, at=now, kind=kind, actor=actor.name, role=role,
                             trigger=trigger, source=source, dest=dest, data=data, verdicts=verdicts,
                             prev_hash=prev)
@@ -807,6 +828,7 @@ class Engine:
         for item in wanted:
             if not (item["recipients"].get("roles") or item["recipients"].get("people")):
                 continue
+            item = {**item, "recipients": address(tx, case, item["recipients"], event.at)}
             payload = {**base, **{k: v for k, v in item.items() if k not in ("kind", "recipients")},
                        "role_titles": {r: compiled.title("role", r)
                                        for r in item["recipients"].get("roles", []) if r in wf.roles}}

@@ -17,6 +17,11 @@ class Actor:
 
     name: str
     roles: frozenset[str] = frozenset()
+    # set by the engine when the roles come from grants (yishi.org): the person, and for each
+    # role the grant that gives it there, (role, grant id, unit id, unit label)
+    person_id: int | None = None
+    grants: tuple[tuple[str, int, int, str], ...] = field(default=(), compare=False)
+    where: str = field(default="", compare=False)  # the unit the roles were resolved for
 
     @classmethod
     def of(cls, name: str, *roles: str) -> Actor:
@@ -201,6 +206,7 @@ class CaseFilter:
     state: str | None = None
     search: str | None = None
     closed_since: datetime | None = None  # closed at or after this moment
+    units: tuple[int, ...] | None = None  # only cases of these organisation units (a user's scope)
     limit: int | None = None
     offset: int = 0
 

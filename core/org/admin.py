@@ -118,6 +118,39 @@ class Org:
             return tx.org().log_tail(lock=False)[0] > 0
 
     # ------------------------------------------------------------ changing
+    def init(self, name: str, login: str, *, root: str, kind: str = "street") -> tuple[Person, Unit, Grant]:
+        """Make this database real: its first administrator ``name`` (logging in as ``login``)
+        holds ``admin`` on the root unit ``root``. From now on roles come only from grants.
+
+        Raises ``OrgError`` when the database has an organisation already.
+        """
+        name = check_name(name)
+        login = (login or "").strip()
+        if not login:
+            raise OrgError("the first administrator needs a login", message_zh="首位管理员须有登录名")
+        kind = parse_kind(kind)
+        root = (root or "").strip()
+        if not root:
+            raise OrgError("name the top unit (e.g. the street office)", message_zh="请填写最上级单位名称（如街道）")
+        now = self.engine.now()
+        with self.engine.store.write() as tx:
+            org = tx.org()
+            if org.log_tail(lock=True)[0] or org.units() or org.people():
+                raise OrgError("this database has an organisation already; yishi init is for a new database",
+                               message_zh="此数据库已有组织机构；yishi init 只用于新数据库")
+            self._log(org, now, "init", name, {"mode": "real", "login": login})
+            unit = org.add_unit(kind=kind, name=root, parent=None, code="", at=now)
+            self._log(org, now, "unit", name, {"unit": unit.id, "kind": kind, "name": root, "parent": None,
+                                               "code": ""})
+            person = self._add_person(org, now, name, name, login, "", "", "")
+            grant = self._grant(org, now, name, person, ADMIN_ROLE, unit, None, None)
+            set_mode = getattr(self.engine, "set_mode", None)
+            if callable(set_mode):
+                set_mode("real", tx=tx)
+        from yishi.org.mode import forget_mode
+        forget_mode(self.engine)
+        return person, unit, grant
+
     def add_unit(self, kind: str, name: str, parent: Unit | int | str | None = None, *, by: Actor,
                  code: str = "") -> Unit:
         """Add a unit under ``parent``. Raises ``OrgError`` (bad kind, empty or duplicate name,

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from yishi.engine.engine import Engine
+    from yishi.storage import Tx
 
 
-def mode_of(engine: Engine) -> str:
+def mode_of(engine: Engine, tx: Tx | None = None) -> str:
     mode = getattr(type(engine), "mode", None)
     if mode is not None:
         value = engine.mode  # type: ignore[attr-defined]
@@ -20,8 +21,11 @@ def mode_of(engine: Engine) -> str:
             return value
     cached = engine.__dict__.get("_org_real")
     if cached is None:
-        with engine.store.read() as tx:
+        if tx is not None:
             log = tx.org().log(limit=1)
+        else:
+            with engine.store.read() as rtx:
+                log = rtx.org().log(limit=1)
         cached = bool(log) and log[0].kind == "init"
         engine.__dict__["_org_real"] = cached
     return "real" if cached else "sandbox"

@@ -371,6 +371,8 @@ class SqlTx(Tx):
                          if filt.roles else false())
         if filt.state:
             conds.append(cases_t.c.state == filt.state)
+        if filt.units is not None:
+            conds.append(cases_t.c.unit_id.in_(filt.units) if filt.units else False)
         if filt.search:
             term = [cases_t.c.subject.contains(filt.search, autoescape=True),
                     cases_t.c.opened_by.contains(filt.search, autoescape=True)]
