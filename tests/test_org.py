@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FOUR, PROPOSAL
+from conftest import COMMITTEES, FOUR, PARTY, PROPOSAL, representatives
 from yishi.engine import Actor, Engine
 from yishi.errors import NotFoundError
 from yishi.org import OrgError
@@ -97,3 +97,42 @@ def test_a_case_belongs_to_a_unit_and_a_handover_keeps_it(any_url: str, secretar
         with pytest.raises(NotFoundError, match="no organisation unit"):
             engine.start(FOUR, secretary, PROPOSAL, unit=9999)
         assert engine.verify().ok
+
+
+def test_params_per_unit_most_specific_first(any_url: str, secretary: Actor) -> None:
+    """A district's own notice period, and one community's own: each case uses the most specific
+    override of its unit; ``effective`` says where each value comes from."""
+    from datetime import timedelta
+
+    from yishi.org.params import effective
+
+    with Engine.open(any_url, params={FOUR: {"notice_period": "6d"}}) as engine:
+        tree = small_tree(engine)
+        org = engine.org
+        org.set_param(tree["district"], FOUR, "notice_period", "10d", by=ADMIN)
+        org.set_param("和平社区", FOUR, "notice_period", "3d", by=ADMIN)
+        with pytest.raises(OrgError, match="no param"):
+            org.set_param("和平社区", FOUR, "notice_periods", "3d", by=ADMIN)
+        with pytest.raises(OrgError):
+            org.set_param("和平社区", FOUR, "notice_period", "三天", by=ADMIN)
+
+        def notice(unit: object) -> timedelta:
+            case = engine.start(FOUR, secretary, PROPOSAL, unit=unit)
+            for trigger, data in (("submit_to_committees", {}), ("submit_to_party_members", COMMITTEES),
+                                  ("submit_to_representatives", PARTY),
+                                  ("pass_resolution", representatives(14, 8))):
+                result = engine.fire(case.id, trigger, secretary, data)
+            return result.case.due_at - result.event.at
+
+        assert notice(tree["grid"]) == timedelta(days=3)  # 第一网格 is under 和平社区
+        assert notice(tree["west"]) == timedelta(days=10)  # the district's
+        assert notice(None) == timedelta(days=6)  # the config's
+        rows = {r.name: r for r in effective(engine, FOUR, tree["grid"])}
+        assert rows["notice_period"].value == timedelta(days=3)
+        assert rows["notice_period"].source_text("zh") == "单位：城关区/东街街道/和平社区"
+        west = {r.name: r for r in effective(engine, FOUR, tree["west"])}
+        assert west["notice_period"].source_text("en") == "unit: 城关区"
+        top = {r.name: r for r in effective(engine, FOUR)}
+        assert top["notice_period"].source == "config"
+        assert top["results_notice_period"].source == "default"
+        assert [e.kind for e in org.log()][-2:] == ["param", "param"]

@@ -115,7 +115,7 @@ def launch_tui(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from yishi.cli import cases, documents, outbox, plugin, report, system, worker, workflows
+    from yishi.cli import cases, documents, org, outbox, plugin, report, system, worker, workflows
     from yishi.cli.config import config
 
     app.add_typer(workflows.app, name="workflows")
@@ -125,6 +125,7 @@ def _register() -> None:
     worker.register(app)
     system.register(app)
     report.register(app)
+    org.register(app)
     app.command(name="config")(config)
     documents.register(app, cases.app)
 

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from yishi.cli import views
-from yishi.cli.context import actor_of, parse_sets, session
+from yishi.cli.context import parse_sets, session
+from yishi.cli.identity import acting, viewer
 from yishi.cli.output import console, emit_json, jsonable, t
 
 app = typer.Typer(help="Cases: open, list, show, history, actions, fire, record. 案件。",
@@ -16,9 +17,11 @@ app = typer.Typer(help="Cases: open, list, show, history, actions, fire, record.
 
 CaseId = Annotated[int, typer.Argument(metavar="ID", help="The case number.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-As = Annotated[str, typer.Option("--as", metavar="NAME", help="Who acts (a person's name).")]
-Roles = Annotated[list[str], typer.Option("--role", metavar="ROLE",
-                                          help="A role the person acts in; repeat for several.")]
+As = Annotated[str | None, typer.Option(
+    "--as", metavar="NAME", help="Who acts (a person's name; demo, simulation and sandbox databases "
+                                 "only: a real database takes your login).")]
+Roles = Annotated[list[str] | None, typer.Option(
+    "--role", metavar="ROLE", help="A role the person acts in; repeat for several (not on a real database).")]
 Sets = Annotated[list[str] | None, typer.Option(
     "--set", metavar="FIELD=VALUE",
     help="A form field; the value is read as JSON if it is a number, list, object or "
@@ -30,14 +33,16 @@ ExpectRev = Annotated[int | None, typer.Option(
 @app.command()
 def new(ctx: typer.Context,
         workflow: Annotated[str, typer.Argument(metavar="WORKFLOW", help="A workflow id.")],
-        name: As, roles: Roles, sets: Sets = None,
+        name: As = None, roles: Roles = None, sets: Sets = None,
+        unit: Annotated[str | None, typer.Option(
+            "--unit", metavar="UNIT", help="The organisation unit the case belongs to (name, path or #id).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the case number.")] = False,
         as_json: JsonFlag = False) -> None:
     """Open a case of WORKFLOW, filling the first step's form with --set."""
     s = session(ctx)
     data = parse_sets(sets, s.lang)
     engine = s.engine(ctx)
-    case = engine.start(workflow, actor_of(name, roles), data)
+    case = engine.start(workflow, acting(ctx, engine, name, roles), data, unit=unit)
     wf = engine.definition_of(case)
     if as_json:
         emit_json(views.case_json(case, wf))
@@ -64,11 +69,12 @@ def list_(ctx: typer.Context,
 
     filt = CaseFilter(open=True if open_ else None, overdue_at=engine.now() if overdue else None,
                       workflow_id=workflow, search=search)
-    found = engine.cases(replace(filt, limit=limit))
+    who = viewer(ctx, engine)
+    found = engine.cases(replace(filt, limit=limit), actor=who)
     if as_json:
         emit_json([views.case_json(c, engine.definition_of(c)) for c in found])
         return
-    total = engine.count(filt) if limit is not None else len(found)
+    total = engine.count(filt, actor=who) if limit is not None else len(found)
     views.print_case_list(engine, found, total, s.lang)
 
 
@@ -77,7 +83,7 @@ def show(ctx: typer.Context, case_id: CaseId, as_json: JsonFlag = False) -> None
     """One case: subject, workflow, step, revision, times (local) and the recorded data."""
     s = session(ctx)
     engine = s.engine(ctx)
-    case = engine.case(case_id)
+    case = engine.case(case_id, viewer(ctx, engine))
     wf = engine.definition_of(case)
     links = engine.links(case_id)
     if as_json:
@@ -91,7 +97,7 @@ def history(ctx: typer.Context, case_id: CaseId, as_json: JsonFlag = False) -> N
     """Every event of a case, oldest first, with each rule's verdict."""
     s = session(ctx)
     engine = s.engine(ctx)
-    case = engine.case(case_id)
+    case = engine.case(case_id, viewer(ctx, engine))
     events = engine.history(case_id)
     if as_json:
         emit_json([views.event_json(e) for e in events])
@@ -100,12 +106,14 @@ def history(ctx: typer.Context, case_id: CaseId, as_json: JsonFlag = False) -> N
 
 
 @app.command()
-def actions(ctx: typer.Context, case_id: CaseId, name: As, roles: Roles, as_json: JsonFlag = False) -> None:
+def actions(ctx: typer.Context, case_id: CaseId, name: As = None, roles: Roles = None,
+            as_json: JsonFlag = False) -> None:
     """Every step possible from the case's current step, for this person: possible or refused, and why."""
     s = session(ctx)
     engine = s.engine(ctx)
-    case = engine.case(case_id)
-    found = engine.available(case, actor_of(name, roles))
+    who = acting(ctx, engine, name, roles)
+    case = engine.case(case_id, who)
+    found = engine.available(case, who)
     wf = engine.definition_of(case)
     if as_json:
         emit_json([views.available_json(a, wf) for a in found])
@@ -116,13 +124,13 @@ def actions(ctx: typer.Context, case_id: CaseId, name: As, roles: Roles, as_json
 @app.command()
 def fire(ctx: typer.Context, case_id: CaseId,
          trigger: Annotated[str, typer.Argument(metavar="TRIGGER", help="The step to take.")],
-         name: As, roles: Roles, sets: Sets = None, expect_rev: ExpectRev = None,
+         name: As = None, roles: Roles = None, sets: Sets = None, expect_rev: ExpectRev = None,
          as_json: JsonFlag = False) -> None:
     """Take the step TRIGGER, submitting the current step's form with --set."""
     s = session(ctx)
     data = parse_sets(sets, s.lang)
     engine = s.engine(ctx)
-    result = engine.fire(case_id, trigger, actor_of(name, roles), data, expected_rev=expect_rev)
+    result = engine.fire(case_id, trigger, acting(ctx, engine, name, roles), data, expected_rev=expect_rev)
     case = result.case
     wf = engine.definition_of(case)
     if as_json:
@@ -137,13 +145,13 @@ def fire(ctx: typer.Context, case_id: CaseId,
 
 
 @app.command()
-def record(ctx: typer.Context, case_id: CaseId, name: As, roles: Roles, sets: Sets = None,
+def record(ctx: typer.Context, case_id: CaseId, name: As = None, roles: Roles = None, sets: Sets = None,
            expect_rev: ExpectRev = None, as_json: JsonFlag = False) -> None:
     """Save part of the current step's form (a draft others can see) without taking a step."""
     s = session(ctx)
     data = parse_sets(sets, s.lang)
     engine = s.engine(ctx)
-    case = engine.record(case_id, actor_of(name, roles), data, expected_rev=expect_rev)
+    case = engine.record(case_id, acting(ctx, engine, name, roles), data, expected_rev=expect_rev)
     if as_json:
         emit_json(views.case_json(case, engine.definition_of(case)))
         return

@@ -386,6 +386,9 @@ class Engine:
         wf = compiled.workflow
         if unit_id is None and linked_from is None:
             unit_id = start_unit(self, tx, actor, wf, unit_id, now)
+        from yishi.org.params import for_unit
+        compiled = for_unit(self, compiled, unit_id if unit_id is not None else
+                            (linked_from.unit_id if linked_from else None))
         actor = authorise(self, tx, actor, unit_id if unit_id is not None else
                           (linked_from.unit_id if linked_from else None), now)
         if wf.start_roles and actor is not SYSTEM and not (actor.roles & set(wf.start_roles)):
@@ -611,6 +614,11 @@ class Engine:
         return case
 
     def _compiled(self, case: Case) -> Compiled:
+        """The case's compiled definition with its unit's params (yishi.org.params)."""
+        from yishi.org.params import for_unit
+        return for_unit(self, self._definition(case), case.unit_id)
+
+    def _definition(self, case: Case) -> Compiled:
         cached = self.library.cached(case.workflow_sha256)
         if cached is not None:
             return cached

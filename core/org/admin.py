@@ -171,9 +171,13 @@ class Org:
             if siblings:
                 raise OrgError(f"{name!r} exists already there", message_zh=f"“{name}”已存在")
             self._require_admin(org, by, up, now)
-            unit = org.add_unit(kind=kind, name=name, parent=up, code=(code or "").strip(), at=now)
-            self._log(org, now, "unit", by, {"unit": unit.id, "kind": kind, "name": name,
-                                             "parent": up.id if up else None, "code": unit.code})
+            return self._add_unit(org, now, by, kind, name, up, code)
+
+    def _add_unit(self, org: OrgTx, now: datetime, by: Actor | str, kind: str, name: str,
+                  up: Unit | None, code: str = "") -> Unit:
+        unit = org.add_unit(kind=kind, name=name, parent=up, code=(code or "").strip(), at=now)
+        self._log(org, now, "unit", by, {"unit": unit.id, "kind": kind, "name": name,
+                                         "parent": up.id if up else None, "code": unit.code})
         return unit
 
     def add_person(self, name: str, *, by: Actor, login: str | None = None, phone: str = "",
@@ -246,6 +250,33 @@ class Org:
             self._log(org, now, "revoke", by, {"grant": grant_id, "person": grant.person_id,
                                                "role": grant.role, "unit": grant.unit_id})
         return replace(grant, revoked_at=now, revoked_by=_name(by))
+
+    def set_param(self, unit: Unit | int | str, workflow_id: str, name: str, value: Any, *, by: Actor) -> Unit:
+        """Override the workflow's param ``name`` for ``unit`` and the units under it.
+
+        Raises ``NotFoundError`` (unknown workflow or unit), ``OrgError`` (no such param, or a
+        value of the wrong kind, e.g. "5x" for a duration) or ``RefusedError``.
+        """
+        wf = self.engine.workflow(workflow_id).workflow
+        if name not in wf.params:
+            known = ", ".join(wf.params) or "none"
+            raise OrgError(f"{wf.title.en} has no param {name!r}; its params: {known}",
+                           message_zh=f"“{wf.title.zh}”没有参数“{name}”；可用：{known}")
+        try:
+            wf.param_value(name, {name: value})
+        except ValueError as exc:
+            title = wf.params[name].title
+            raise OrgError(f"{title.en}: {exc}", message_zh=f"{title.zh}：取值不对（{value!r}）") from None
+        now = self.engine.now()
+        with self.engine.store.write() as tx:
+            org = tx.org()
+            where = unit if isinstance(unit, Unit) else find_unit(org, unit)
+            self._require_admin(org, by, where, now)
+            org.set_unit_param(where.id, wf.id, name, value)
+            self._log(org, now, "param", by, {"unit": where.id, "workflow": wf.id, "name": name, "value": value})
+        from yishi.org.params import forget
+        forget(self.engine)
+        return where
 
     # ------------------------------------------------------------ internals
     def _require_admin(self, org: OrgTx, by: Actor | str, unit: Unit | None, now: datetime) -> None:
@@ -366,5 +397,10 @@ def role_from_title(engine: Engine, text: str) -> str:
     for rid, (zh, en) in titles.items():
         if raw in (zh, en) or raw.lower() == en.lower():
             return rid
+    for loaded in engine.workflows():  # any workflow's title for the role (they differ a little)
+        for rid, role in loaded.workflow.roles.items():
+            zh = role.title.zh
+            if raw in (zh, role.title.en) or raw == zh.split("（")[0] or raw.lower() == role.title.en.lower():
+                return rid
     check_role(engine, raw)
     return raw

@@ -49,6 +49,9 @@ class OrgTx(ABC):
     @abstractmethod
     def log(self, *, limit: int | None = None) -> list[LogEntry]: ...
     @abstractmethod
+    def last_log(self, kind: str) -> LogEntry | None:
+        """The newest entry of ``kind`` (e.g. the deployment's ``auth`` setting), or None."""
+    @abstractmethod
     def log_tail(self, *, lock: bool) -> tuple[int, str]:
         """(seq, hash) of the last entry, (0, '') when empty; ``lock`` serialises appenders."""
     @abstractmethod

@@ -114,6 +114,11 @@ class SqlOrgTx(OrgTx):
                          prev_hash=r.prev_hash, hash=r.hash)
                 for r in self.conn.execute(stmt)]
 
+    def last_log(self, kind: str) -> LogEntry | None:
+        r = self.conn.execute(select(log_t).where(log_t.c.kind == kind).order_by(log_t.c.seq.desc()).limit(1)).first()
+        return LogEntry(seq=r.seq, at=r.at, kind=r.kind, actor=r.actor, data=r.data, prev_hash=r.prev_hash,
+                        hash=r.hash) if r else None
+
     def log_tail(self, *, lock: bool) -> tuple[int, str]:
         if lock and self.dialect == "postgresql":
             self.conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7415737)")  # one appender at a time
