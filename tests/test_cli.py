@@ -342,7 +342,9 @@ def test_usage_errors_exit_2(cli: Invoke) -> None:
     assert no_eq.exit_code == 2
     assert "has no '='" in no_eq.output
     assert cli("case", "show", "abc").exit_code == 2
-    assert cli("case", "new", FOUR, "--as", "王书记").exit_code == 2  # --role is required
+    # without --role a sandbox actor has only the roles of their grants: none here, refused (exit 1)
+    no_role = cli("case", "new", FOUR, "--as", "王书记", *sets(PROPOSAL))
+    assert no_role.exit_code == 1 and "may start" in no_role.output
     assert cli("tick", "--now", "next tuesday").exit_code == 2
 
 

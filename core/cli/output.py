@@ -171,6 +171,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind_record": {"zh": "记录", "en": "record"},
     "kind_timer": {"zh": "定时", "en": "timer"},
     "kind_remind": {"zh": "提醒", "en": "reminder"},
+    "kind_urge": {"zh": "催办", "en": "urged"},
 }
 
 

@@ -160,7 +160,13 @@ def print_history(case: Case, wf: Workflow, events: list[Event], lang: str) -> N
         out.print("  ".join(head), style="bold" if e.kind != "remind" else None, soft_wrap=True)
         specs = _fields(wf, (e.source if e.kind != "start" else e.dest) or "")
         sep = "：" if lang == "zh" else ": "
+        auth = e.data.get("_auth")
+        if isinstance(auth, dict) and auth.get("unit_name"):  # the grant that authorised the step
+            out.print(f"      {'授权' if lang == 'zh' else 'grant'}{sep}#{auth.get('grant')} · "
+                      f"{auth.get('unit_name')} · {_role_title(wf, auth.get('role', ''), lang)}", soft_wrap=True)
         for name, value in e.data.items():
+            if name == "_auth":
+                continue
             spec = specs.get(name)
             label = spec.label.get(lang) if spec else name
             shown = display(value, spec, lang) if spec else json.dumps(value, ensure_ascii=False)
@@ -170,7 +176,11 @@ def print_history(case: Case, wf: Workflow, events: list[Event], lang: str) -> N
                       style="green" if v.ok else "red", soft_wrap=True)
 
 
-_KINDS = {"kind_start", "kind_fire", "kind_record", "kind_timer", "kind_remind"}
+_KINDS = {"kind_start", "kind_fire", "kind_record", "kind_timer", "kind_remind", "kind_urge"}
+
+
+def _role_title(wf: Workflow, role: str, lang: str) -> str:
+    return wf.roles[role].title.get(lang) if role in wf.roles else role
 
 
 def print_actions(case: Case, wf: Workflow, found: list[Available], lang: str) -> None:
