@@ -144,9 +144,9 @@ class Org:
                                                "code": ""})
             person = self._add_person(org, now, name, name, login, "", "", "")
             grant = self._grant(org, now, name, person, ADMIN_ROLE, unit, None, None)
-            set_mode = getattr(self.engine, "set_mode", None)
-            if callable(set_mode):
-                set_mode("real", tx=tx)
+        set_mode = getattr(self.engine, "set_mode", None)
+        if callable(set_mode):  # the database mode (yishi.time): real from now on
+            set_mode("real")
         from yishi.org.mode import forget_mode
         forget_mode(self.engine)
         return person, unit, grant
