@@ -33,9 +33,12 @@ GRID_LEADER = Actor.of("张建国", "grid_leader")
 STREET = Actor.of("城东街道 李科长", "street_office")
 MEDIATOR = Actor.of("刘德明", "mediator")
 
-#: who you are in ``yishi demo`` unless the config file or --as/--role say otherwise: the
-#: community Party secretary, who also convenes bench meetings and heads the mediation committee
+#: the community Party secretary with the roles his grants give him (declared, for tests)
 DEMO_ACTOR = Actor.of("马书记", "secretary", "convener", "mediation_committee")
+#: who you are in ``yishi demo`` unless the config file or --as/--role say otherwise: the
+#: community Party secretary as a person, whose grants (yishi.org.demo) make him also the convener
+#: of bench meetings and the head of the mediation committee; F4 in the TUI acts as another of the cast
+DEMO_PERSON = Actor("马书记")
 
 TZ = timezone(timedelta(hours=8))
 Wait = str | timedelta
@@ -49,12 +52,16 @@ class Demo:
         self.engine = engine
         self.case_id = 0
 
+    units: dict[str, Any] = {}  # the demo's organisation (yishi.org.demo)
+
     @property
     def clock(self) -> Engine:
         return self.engine  # its now() is the simulation's stored clock
 
     def start(self, workflow_id: str, who: Actor, data: dict[str, Any]) -> Case:
-        case = self.engine.start(workflow_id, who, data)
+        # grid events and disputes arise in a grid; the community's own procedures in the community
+        unit = self.units.get("peace_1" if workflow_id in (GRID, MEDIATION) else "peace")
+        case = self.engine.start(workflow_id, who, data, unit=unit)
         self.case_id = case.id
         return case
 
@@ -455,6 +462,9 @@ def build_demo(url: str, *, now: datetime | None = None, days: int = 120) -> Eng
 def _tell_stories(engine: Engine, end: datetime) -> None:
     known = {loaded.workflow.id for loaded in engine.workflows()}
     demo = Demo(engine)
+    from yishi.org.demo import build_org
+
+    demo.units = build_org(engine)  # one street, two communities, grids; the cast's grants
     queue: list[tuple[datetime, int, Iterator[Wait], int]] = []
     for order, (workflow_id, ago, story) in enumerate(STORIES):
         if workflow_id in known:

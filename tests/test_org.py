@@ -136,3 +136,39 @@ def test_params_per_unit_most_specific_first(any_url: str, secretary: Actor) -> 
         assert top["notice_period"].source == "config"
         assert top["results_notice_period"].source == "default"
         assert [e.kind for e in org.log()][-2:] == ["param", "param"]
+
+
+def test_the_postgresql_login_is_the_person(pg_url: str) -> None:
+    """``database`` authentication: each person logs in to PostgreSQL as their own role; the
+    connection's ``current_user`` is the person. A role that is no person is refused."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from yishi.org import auth
+
+    role = f"yishi_wang_{uuid.uuid4().hex[:6]}"
+    with Engine.open(pg_url) as engine:
+        engine.org.init("张主任", "zhang", root="东街街道")
+        admin = Actor.of("zhang")
+        engine.org.add_person("王书记", login=role, by=admin)
+        auth.set_method(engine, "database", by=admin)
+    setup = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with setup.connect() as conn:
+            conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+            conn.execute(text(f'GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO "{role}"'))
+            conn.execute(text(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+        as_wang = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+        with Engine.open(as_wang) as engine:
+            me = auth.authenticate(engine)
+            assert me.name == "王书记" and me.person_id is not None
+        with Engine.open(pg_url) as engine:  # as postgres: no person has that login
+            with pytest.raises(auth.AuthError, match="database login 'postgres' belongs to no person"):
+                auth.authenticate(engine)
+    finally:
+        with setup.connect() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        setup.dispose()

@@ -517,6 +517,12 @@ class Engine:
 
         return append_note(self, case_id, actor, kind, data)
 
+    def urge(self, case_id: int, actor: Actor, note: str = "") -> FireResult:
+        """Urge (催办) those who hold an overdue case: an ``urge`` event, and a notification to
+        the people holding the roles that may act now. See ``yishi.engine.urge``."""
+        from yishi.engine.urge import urge
+        return urge(self, case_id, actor, note)
+
     def tick(self, now: datetime | None = None, *, limit: int | None = None) -> list[TickResult]:
         """Fire every timer due at ``now`` (default: the clock), earliest first, each in its own
         transaction, exactly once. Several engines may tick one database at once. In a real

@@ -297,13 +297,16 @@ def overview(engine: Engine, now: datetime | None = None, *, months: int = 6) ->
                     overdue_by_tier=overdue, overdue_total=sum(overdue.values()))
 
 
-def community_share(engine: Engine, workflow_id: str | None = None) -> tuple[int, int] | None:
+def community_share(engine: Engine, workflow_id: str | None = None,
+                    units: tuple[int, ...] | None = None) -> tuple[int, int] | None:
     """(resolved inside the community, resolved) over all closed cases of ``workflow_id`` (or of
-    every procedure with tiers); None when none was resolved. Read from the month summary."""
+    every procedure with tiers) in ``units`` (None: everywhere); None when none was resolved.
+    Read from the month summary."""
     tiers: dict[int, int] = {}
+    wanted = None if units is None else set(units)
     with engine.store.read() as tx:
         for row in tx.stats().months([], workflow_id=workflow_id):
-            if row["tier"]:
+            if row["tier"] and (wanted is None or row["unit_id"] in wanted):
                 tiers[int(row["tier"])] = tiers.get(int(row["tier"]), 0) + int(row["closed"])
     total = sum(tiers.values())
     if not total:

@@ -140,6 +140,11 @@ class YishiApp(App[None]):
         self.call_from_thread(self._engine_ready)
 
     def _engine_ready(self) -> None:
+        from yishi.tui.login import identify
+
+        identify(self, self._identified)  # who acts: login, OS login, or the declared actor
+
+    def _identified(self) -> None:
         from yishi.tui.data import role_titles
 
         assert self.engine is not None
@@ -317,6 +322,21 @@ class YishiApp(App[None]):
                 if node._bindings.key_to_bindings:
                     self.localize(node)
         self.screen.refresh_bindings()
+
+    def action_person(self) -> None:
+        """Act as another person of a demo, simulation or sandbox database."""
+        from yishi.tui.login import pick_person
+
+        pick_person(self)
+
+    def acted_as_changed(self) -> None:
+        """The acting person changed: new header, and every screen reads again."""
+        from yishi.tui.login import restale
+
+        self._set_titles()
+        restale(self)
+        for screen in self.screen_stack:
+            screen.post_message(self.EngineReady())
 
     def action_procedures(self) -> None:
         from yishi.tui.screens.procedures import ProceduresScreen

@@ -220,11 +220,11 @@ def load_cases(engine: Engine, tab: str, actor: Actor, now: datetime, lang: str,
     Only the page is read from the database, so 100,000 cases open as fast as 100.
     """
     filt = case_filter(tab, actor, now, search, limit=limit, offset=offset, tz=engine.tz)
-    total = engine.count(filt)
+    total = engine.count(filt, actor=actor)  # only the cases of the actor's units
     if offset >= total and total:
         offset = max(0, (total - 1) // limit * limit)
         filt = case_filter(tab, actor, now, search, limit=limit, offset=offset, tz=engine.tz)
-    rows = [case_row(engine, c, now, lang) for c in engine.cases(filt)]
+    rows = [case_row(engine, c, now, lang) for c in engine.cases(filt, actor=actor)]
     return CasesPage(rows=rows, total=total, offset=offset, limit=limit)
 
 
@@ -253,19 +253,21 @@ class Counters:
         return f"{round(100 * within / total)}%"
 
 
-def load_counters(engine: Engine, now: datetime) -> Counters:
-    """Open, overdue, resolved since the start of this month, resolved within the community."""
+def load_counters(engine: Engine, now: datetime, actor: Actor | None = None) -> Counters:
+    """Open, overdue, resolved since the start of this month, resolved within the community
+    (of the actor's units, when given)."""
     from yishi.engine.types import CaseFilter
 
-    open_ = engine.count(CaseFilter(open=True))
-    overdue = engine.count(CaseFilter(open=True, overdue_at=now))
-    today = engine.count(CaseFilter(open=True, overdue_at=end_of_day(now, engine.tz))) - overdue
-    month = engine.count(CaseFilter(open=False, closed_since=month_start(now, engine.tz)))
+    scope = engine.scope(actor) if actor is not None else None
+    open_ = engine.count(CaseFilter(open=True, units=scope))
+    overdue = engine.count(CaseFilter(open=True, overdue_at=now, units=scope))
+    today = engine.count(CaseFilter(open=True, overdue_at=end_of_day(now, engine.tz), units=scope)) - overdue
+    month = engine.count(CaseFilter(open=False, closed_since=month_start(now, engine.tz), units=scope))
     community: tuple[int, int] | None = None
     if any(w.workflow.id == GRID for w in engine.workflows()):
         from yishi.stats.figures import community_share
 
-        community = community_share(engine, GRID)  # the month summary, not JSON
+        community = community_share(engine, GRID, scope)  # the month summary, not JSON
     from yishi.delivery import failed_count
 
     return Counters(open=open_, overdue=overdue, resolved_month=month, community=community,
@@ -431,6 +433,10 @@ def _event_view(engine: Engine, wf: Workflow, ev: Any, lang: str) -> EventView:
     elif ev.kind == "remind":
         who = sep(lang).join([roles.get(r, r) for r in data.get("remind", [])] + list(data.get("people", [])))
         what = tr("ev.remind", lang, who=who)
+    elif ev.kind == "urge":
+        who = sep(lang).join(roles.get(r, r) for r in data.pop("urged", []))
+        what = tr("ev.urge", lang, who=who) + (f"：{data.pop('note')}" if data.get("note") else "")
+        data.pop("note", None)
     elif ev.kind == "record":
         what = tr("ev.record", lang)
     elif ev.kind == "link":
@@ -527,7 +533,7 @@ def load_case(engine: Engine, case_id: int, actor: Actor, now: datetime, lang: s
     """
     from yishi.errors import YishiError
 
-    case = engine.case(case_id)
+    case = engine.case(case_id, actor)
     wf = engine.definition_of(case)
     state = wf.states[case.state]
     events = engine.history(case_id)

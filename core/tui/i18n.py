@@ -165,6 +165,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ev.fire": ("{title}", "{title}"),
     "ev.timer": ("到期自动：{title}", "automatically, when due: {title}"),
     "ev.remind": ("提醒 {who}", "reminded {who}"),
+    "ev.urge": ("催办 {who}", "urged {who}"),
     "ev.record": ("保存记录", "recorded"),
     "ev.link_to": ("转交案件 #{id}", "handed over to case #{id}"),
     "ev.link_from": ("由案件 #{id} 转来", "came from case #{id}"),

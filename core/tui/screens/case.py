@@ -349,6 +349,12 @@ class CaseScreen(YishiScreen):
         if self.engine is not None:
             self.app.push_screen(DocumentsDialog(self.case_id, self.view.subject if self.view else ""))
 
+    def action_urge(self) -> None:
+        """催办: remind those who hold this overdue case (yishi.tui.urge)."""
+        from yishi.tui.urge import urge_case
+
+        urge_case(self)
+
     def action_pane(self, pane: str) -> None:
         self.query_one("#panes", TabbedContent).active = f"pane-{pane}"
 

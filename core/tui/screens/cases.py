@@ -27,6 +27,7 @@ class CasesScreen(YishiScreen):
         Binding("slash", "search", "search", id="search"),
         Binding("f3", "app.procedures", "procedures", id="procedures"),
         Binding("f4", "app.statistics", "statistics", id="statistics"),
+        Binding("p", "app.person", "person", id="person"),  # demo, simulation and sandbox databases
         Binding("n", "new_case", "new case", id="new_case"),
         Binding("f5", "refresh", "refresh", id="refresh"),
         Binding("right_square_bracket", "page(1)", "next page", id="next_page"),
@@ -113,7 +114,7 @@ class CasesScreen(YishiScreen):
             page = load_cases(engine, tab, app.actor, now, lang, search=search, offset=offset,
                               limit=app.page_size)
             self.app.call_from_thread(self._show_page, page, tab, search, lang)
-            counters = load_counters(engine, now)
+            counters = load_counters(engine, now, app.actor)
         except YishiError as exc:
             self.app.call_from_thread(app.show_error, exc)
             return
