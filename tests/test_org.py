@@ -172,3 +172,58 @@ def test_the_postgresql_login_is_the_person(pg_url: str) -> None:
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         setup.dispose()
+
+
+def test_the_least_privilege_login_of_the_readme_runs_everything_but_cannot_rewrite_the_record(
+        pg_url: str, secretary: Actor) -> None:
+    """README "Deploying for a street office": an application login with SELECT, INSERT and
+    UPDATE but no UPDATE on events and org_log (and no DELETE) starts, records, fires, ticks,
+    grants, revokes and urges; rewriting an event or a log entry is refused by PostgreSQL."""
+    import uuid
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ProgrammingError
+
+    role = f"yishi_app_{uuid.uuid4().hex[:6]}"
+    with Engine.open(pg_url) as engine:  # the owner creates the tables
+        engine.org.init("张主任", "zhang", root="东街街道")
+    owner = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        with owner.connect() as conn:
+            conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+            conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+            conn.execute(text(f'GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO "{role}"'))
+            conn.execute(text(f'REVOKE UPDATE ON events, org_log FROM "{role}"'))
+            conn.execute(text(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+        app_url = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
+        from freezegun import freeze_time
+
+        with freeze_time("2026-11-02 01:00:00") as frozen, Engine.open(app_url) as engine:
+            admin = Actor.of("zhang")
+            peace = engine.org.add_unit("社区", "和平社区", "东街街道", by=admin)
+            engine.org.add_person("王书记", login="wang", by=admin)
+            engine.org.add_person("李网格", login="li", by=admin)
+            engine.org.grant("wang", "secretary", peace, by=admin)
+            temp = engine.org.grant("li", "grid_member", peace, by=admin)
+            engine.org.revoke(temp.id, by=admin)
+            case = engine.start(FOUR, Actor.of("wang"), PROPOSAL, unit=peace)
+            engine.record(case.id, Actor.of("wang"), {"minutes": "草稿"})
+            engine.fire(case.id, "submit_to_committees", Actor.of("wang"))
+            frozen.tick(timedelta(days=30))
+            engine.tick()
+            assert engine.verify().ok and engine.org.verify().ok
+            with engine.store.engine.connect() as conn:
+                for table in ("events", "org_log"):
+                    with pytest.raises(ProgrammingError, match="permission denied"):
+                        conn.execute(text(f"UPDATE {table} SET hash = hash"))
+                    conn.rollback()
+                    with pytest.raises(ProgrammingError, match="permission denied"):
+                        conn.execute(text(f"DELETE FROM {table}"))
+                    conn.rollback()
+    finally:
+        with owner.connect() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        owner.dispose()

@@ -32,7 +32,7 @@ def login(engine: Engine) -> Actor:
     from yishi.org import auth
 
     if auth.method(engine) == "password":
-        who = os.environ.get("YISHI_LOGIN") or auth.os_login()
+        who = auth.default_login()
         secret = typer.prompt(f"{who} 的密码 / password", hide_input=True, err=True)
         return auth.check_password(engine, who, secret)
     return auth.authenticate(engine)

@@ -69,6 +69,20 @@ def os_login() -> str:
     return getpass.getuser()
 
 
+def default_login() -> str:
+    """Whom a password prompt asks for: ``$YISHI_LOGIN``, else the config's ``login``, else
+    the operating-system login."""
+    import os
+
+    from yishi.config import load_config
+
+    try:
+        configured = load_config().login
+    except YishiError:
+        configured = None
+    return os.environ.get("YISHI_LOGIN") or configured or os_login()
+
+
 def from_os(engine: Engine, login: str | None = None) -> Actor:
     """The person whose login is the operating-system user's."""
     person = _person_by_login(engine, login or os_login(), "系统登录名", "operating-system login")

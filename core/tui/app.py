@@ -150,6 +150,7 @@ class YishiApp(App[None]):
         assert self.engine is not None
         self.role_titles = role_titles(self.engine, self.lang)
         self._set_titles()
+        self.screen.refresh_bindings()  # F4 (person picker) once the database is known
         if self.tick_seconds > 0:
             self.set_interval(self.tick_seconds, self.tick, name="tick")
             self.tick()  # timers that fell due while nothing ran fire now
@@ -322,6 +323,13 @@ class YishiApp(App[None]):
                 if node._bindings.key_to_bindings:
                     self.localize(node)
         self.screen.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "person":  # the person picker: demo, simulation and sandbox databases only
+            from yishi.tui.login import may_pick
+
+            return may_pick(self)
+        return True
 
     def action_person(self) -> None:
         """Act as another person of a demo, simulation or sandbox database."""

@@ -21,6 +21,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.lang": ("English", "中文"),
     "key.procedures": ("流程", "procedures"),
     "key.statistics": ("统计", "figures"),
+    "key.person": ("换人", "person"),
+    "key.urge": ("催办", "urge"),
     "key.refresh": ("刷新", "refresh"),
     "key.search": ("搜索", "search"),
     "key.new_case": ("新建", "new"),

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from yishi.tui.app import YishiApp
 
 STRINGS.update({
-    "key.person": ("换人", "person"),
     "login.title": ("登录 · 议事", "Log in · yishi"),
     "login.login": ("登录名", "login"),
     "login.password": ("密码", "password"),
@@ -66,11 +65,7 @@ def identify(app: YishiApp, then: Callable[[], None]) -> None:
             return
         from yishi.org import auth
 
-        if app.actor.roles and app.actor.person_id is None:  # --as/--role or the config's roles
-            raise auth.AuthError(
-                "--as and --role (or roles in your config file) are refused on a real database: "
-                "you act as your own login, with the roles your grants give you",
-                message_zh="正式数据库不接受 --as/--role（或配置文件中的角色）：你以自己的登录身份办理，角色来自你的授权")
+        # a declared name and roles (--as/--role, the config's) count for nothing here: the login decides
         if auth.method(engine) == "password":
             def done(actor: Actor | None) -> None:
                 if actor is not None:
@@ -92,13 +87,13 @@ class LoginScreen(ModalScreen["Actor | None"]):
     BINDINGS = [Binding("ctrl+q", "app.quit", "quit", id="quit", priority=True)]
 
     def compose(self) -> ComposeResult:
-        from yishi.org.auth import os_login
+        from yishi.org.auth import default_login
 
         lang = getattr(self.app, "lang", "zh")
         with Vertical(classes="dialog-box", id="login-box"):
             yield Label(Text(_t("login.title", lang), style="bold"), classes="dialog-title")
             yield Label(_t("login.login", lang))
-            yield Input(value=os_login(), id="login")
+            yield Input(value=default_login(), id="login")
             yield Label(_t("login.password", lang))
             yield Input(password=True, id="password")
             yield Static("", id="login-error")
@@ -193,6 +188,26 @@ def people_rows(app: YishiApp) -> list[tuple[int, str, str]]:
                         f"{units[g.unit_id].name if g.unit_id in units else ''}）" for g in held)
         out.append((person.id, person.name, text or "—"))
     return out
+
+
+def may_pick(app: YishiApp) -> bool:
+    """Whether F4 is offered: an open engine on a database that is not real and has people."""
+    engine = app.engine
+    if engine is None:
+        return False
+    cached = app.__dict__.get("_may_pick")
+    if cached is None or cached[0] is not engine:
+        from yishi.errors import YishiError
+        from yishi.org.mode import mode_of
+
+        try:
+            with engine.store.read() as tx:
+                has_people = bool(tx.org().people())
+            cached = (engine, mode_of(engine) != "real" and has_people)
+        except YishiError:
+            cached = (engine, False)
+        app.__dict__["_may_pick"] = cached
+    return cached[1]
 
 
 def pick_person(app: YishiApp) -> None:

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from yishi.tui.screens.case import CaseScreen
 
 STRINGS.update({
-    "key.urge": ("催办", "urge"),
     "urge.done": ("已催办：已通知 {who}", "urged: {who} notified"),
     "urge.title": ("不能催办", "Cannot urge"),
 })

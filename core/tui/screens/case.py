@@ -109,6 +109,7 @@ class CaseScreen(YishiScreen):
             return
         self.view = view
         self.actions = view.actions
+        self.refresh_bindings()  # F10 (urge) is offered on overdue cases only
         self._show_top(view)
         self._show_actions(view)
         self._show_timeline(view)
@@ -348,6 +349,10 @@ class CaseScreen(YishiScreen):
 
         if self.engine is not None:
             self.app.push_screen(DocumentsDialog(self.case_id, self.view.subject if self.view else ""))
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "urge":  # 催办: offered on an overdue case
+            return bool(self.view is not None and self.view.is_open and self.view.overdue)
+        return True
 
     def action_urge(self) -> None:
         """催办: remind those who hold this overdue case (yishi.tui.urge)."""
