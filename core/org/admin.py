@@ -132,6 +132,10 @@ class Org:
         root = (root or "").strip()
         if not root:
             raise OrgError("name the top unit (e.g. the street office)", message_zh="请填写最上级单位名称（如街道）")
+        if getattr(self.engine, "mode", None) == "simulation":
+            raise OrgError("this is a simulation database (its history is made up); it cannot become real — "
+                           "create a new database for yishi init",
+                           message_zh="这是模拟数据库（其中的记录是虚构的），不能改为正式数据库；请为 yishi init 新建数据库")
         now = self.engine.now()
         with self.engine.store.write() as tx:
             org = tx.org()
