@@ -186,8 +186,10 @@ def test_the_least_privilege_login_of_the_readme_runs_everything_but_cannot_rewr
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ProgrammingError
 
+    from freezegun import freeze_time
+
     role = f"yishi_app_{uuid.uuid4().hex[:6]}"
-    with Engine.open(pg_url) as engine:  # the owner creates the tables
+    with freeze_time("2026-11-01 01:00:00"), Engine.open(pg_url) as engine:  # the owner creates the tables
         engine.org.init("张主任", "zhang", root="东街街道")
     owner = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     try:
@@ -198,8 +200,6 @@ def test_the_least_privilege_login_of_the_readme_runs_everything_but_cannot_rewr
             conn.execute(text(f'REVOKE UPDATE ON events, org_log FROM "{role}"'))
             conn.execute(text(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
         app_url = make_url(pg_url).set(username=role).render_as_string(hide_password=False)
-        from freezegun import freeze_time
-
         with freeze_time("2026-11-02 01:00:00") as frozen, Engine.open(app_url) as engine:
             admin = Actor.of("zhang")
             peace = engine.org.add_unit("社区", "和平社区", "东街街道", by=admin)

@@ -122,7 +122,8 @@ async def test_the_person_picker_acts_as_another_of_the_demo_cast(demo_url: str)
 async def test_a_real_password_deployment_asks_to_log_in_before_showing_anything(sqlite_url: str) -> None:
     from yishi.org import auth
 
-    with freeze_time(T0), Engine.open(sqlite_url) as engine:
+    clock = FixedClock(T0)  # not freezegun: it would stop Textual's own timers
+    with Engine.open(sqlite_url, clock=clock) as engine:
         engine.org.init("张主任", "zhang", root="东街街道")
         admin = Actor("zhang")
         peace = engine.org.add_unit("社区", "和平社区", "东街街道", by=admin)
@@ -136,7 +137,7 @@ async def test_a_real_password_deployment_asks_to_log_in_before_showing_anything
         g2 = engine.org.add_unit("网格", "第二网格", peace, by=admin)
         engine.org.grant("zhao", "grid_member", g2, by=admin)
         engine.start(GRID, Actor("zhao"), {**EVENT, "subject": "赵网格的事件"})
-        app = create_app(engine, Actor.of(""), "zh", cursor_blink=False, tick_seconds=0)
+        app = create_app(engine, Actor.of(""), "zh", clock=clock, cursor_blink=False, tick_seconds=0)
         async with running(app) as p:
             assert isinstance(app.screen, LoginScreen)
             rows = app.screen_stack[-2].query_one(DataTable).row_count
@@ -163,12 +164,13 @@ async def test_a_real_password_deployment_asks_to_log_in_before_showing_anything
 
 @pilot
 async def test_f10_urges_an_overdue_case_from_the_case_screen(sqlite_url: str) -> None:
-    with freeze_time(T0) as frozen, Engine.open(sqlite_url) as engine:
+    clock = FixedClock(T0)  # not freezegun: it would stop Textual's own timers
+    with Engine.open(sqlite_url, clock=clock) as engine:
         urge_setup(engine)
         case = engine.start(GRID, Actor("li"), EVENT, unit="第一网格")
         engine.fire(case.id, "dispatch", Actor("li"))
-        frozen.tick(timedelta(days=3))
-        app = create_app(engine, Actor("wang"), "zh", cursor_blink=False, tick_seconds=0)
+        clock.advance(timedelta(days=3))
+        app = create_app(engine, Actor("wang"), "zh", clock=clock, cursor_blink=False, tick_seconds=0)
         async with running(app) as p:
             app.open_case(case.id)
             await settle(p)
@@ -182,7 +184,7 @@ async def test_f10_urges_an_overdue_case_from_the_case_screen(sqlite_url: str) -
             await p.press("f10")  # the grid member is already urged: still overdue, again is fine
             await settle(p)
             assert [e.kind for e in engine.history(case.id)].count("urge") == 2
-        app = create_app(engine, Actor("li"), "zh", cursor_blink=False, tick_seconds=0)
+        app = create_app(engine, Actor("li"), "zh", clock=clock, cursor_blink=False, tick_seconds=0)
         async with running(app) as p:
             app.open_case(case.id)
             await settle(p)
