@@ -589,9 +589,11 @@ class Engine:
         history still extends what the anchor signed. Raises ``NotFoundError`` for an unknown
         ``case_id``."""
         with self.store.read() as tx:
+            from yishi.org.params import for_unit
             return verify_record(tx, case_id=case_id, compiled_for=self._compiled_for,
                                  guards=self.registry.guards, tz=self.tz, anchor=anchor,
-                                 calendar_for=self.calendar_for)
+                                 calendar_for=self.calendar_for,
+                                 for_unit=lambda compiled, unit: for_unit(self, compiled, unit))
 
     def anchor(self, key: Path, directory: Path) -> Path:
         """Sign the last event of every case with ``key`` into a new anchor file in ``directory``.

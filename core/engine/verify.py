@@ -92,6 +92,7 @@ class _Definitions:
                         for sha, wf, v, text, file in stored if text_hash(text) != sha}
         self.compiled_for = compiled_for
         self.found: dict[str, Compiled | tuple[str, str]] = {}
+        self.for_unit: Callable[[Compiled, int | None], Compiled] | None = None
 
     def get(self, sha: str) -> Compiled | tuple[str, str]:
         """The Compiled, or (en, zh) of why there is none."""
@@ -108,7 +109,8 @@ class _Definitions:
 def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, str | None, str], Compiled],
                   guards: Mapping[str, GuardSpec], tz: tzinfo, anchor: Anchor | None = None,
                   calendar_for: Any = None,
-                  batch: int = BATCH) -> VerifyReport:
+                  batch: int = BATCH,
+                  for_unit: Callable[[Compiled, int | None], Compiled] | None = None) -> VerifyReport:
     """Check every case (or ``case_id``) in ``tx``. ``compiled_for(sha256, stored_text, file)``
     returns the Compiled definition or raises a ``YishiError``.
 
@@ -121,6 +123,7 @@ def verify_record(tx: Tx, *, case_id: int | None, compiled_for: Callable[[str, s
     stored = tx.definition_texts()
     report.definitions = len(stored)
     defs = _Definitions(stored, compiled_for)
+    defs.for_unit = for_unit  # a case's unit may override params (yishi.org.params)
     report.altered = sorted(defs.altered.values())
     seen: set[int] = set()
     after = case_id - 1 if case_id is not None else 0
@@ -209,6 +212,8 @@ def _check_case(row: Case | Corrupt, evs: list[Event | Corrupt], tms: list[Timer
         if altered is None:
             out.append(Broken(cid, row.last_seq, found[0], found[1], "definition"))
         return out
+    if defs.for_unit is not None and row.unit_id is not None:
+        found = defs.for_unit(found, row.unit_id)
     events = [e for e in evs if isinstance(e, Event)]
     replayed = replay(found, events, case_id=cid, sha256=row.workflow_sha256, definition=defs.get)
     out.extend(Broken(cid, f.seq, f.en, f.zh, f.code) for f in replayed.findings)
