@@ -41,8 +41,9 @@ def step_data(wf: Workflow, data: dict[str, dict[str, Any]], source: str, dest: 
 
 
 def record_data(data: dict[str, dict[str, Any]], state: str, clean: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The case data after recording ``clean`` (a draft of the current step's form) at ``state``."""
-    return {**data, state: {**data.get(state, {}), **clean}}
+    """The case data after recording ``clean`` (a draft of the current step's form) at ``state``.
+    Keys beginning with ``_`` are the event's own (``_auth``: the grant that authorised it), not form data."""
+    return {**data, state: {**data.get(state, {}), **{k: v for k, v in clean.items() if not k.startswith("_")}}}
 
 
 def replans_on_record(wf: Workflow, state: str) -> bool:
