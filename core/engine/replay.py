@@ -23,7 +23,7 @@ from yishi.engine.timers import plan_timers
 from yishi.engine.types import Case, Event, TimerRow
 from yishi.rules import GuardSpec
 
-RESERVED = ("_set", "_set_dest", "_timer", "_started", "_linked_from", "_unit")  # engine keys in an event's data
+RESERVED = ("_set", "_set_dest", "_timer", "_started", "_linked_from", "_unit", "_auth")  # engine keys in an event's data
 
 
 # ---------------------------------------------------------------- shared with the engine
@@ -146,7 +146,7 @@ def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256:
             if ev.kind != "start" or ev.source is not None or ev.dest != initial:
                 return stop(ev, "event.start", f"the first event is not the start at {_title(compiled, 'state', initial, 'en')}",
                             f"第一条记录不是在{_title(compiled, 'state', initial, 'zh')}发起")
-            clean = {k: v for k, v in ev.data.items() if k not in ("_linked_from", "_unit")}
+            clean = {k: v for k, v in ev.data.items() if k not in ("_linked_from", "_unit", "_auth")}
             subject = str(clean.get(wf.subject) or "") if wf.subject else ""
             case = Case(id=case_id, workflow_id=wf.id, workflow_version=wf.version, workflow_sha256=sha256,
                         state=initial, subject=subject or wf.title.zh,
@@ -203,7 +203,7 @@ def replay(compiled: Compiled, events: Sequence[Event], *, case_id: int, sha256:
                 case.updated_at = ev.at
                 case.act_roles = compiled.actors(case.state)
                 out.planned_at, out.planned_seq = ev.at, ev.seq
-            elif ev.kind in ("remind", "link", *NOTE_KINDS):
+            elif ev.kind in ("remind", "link", "urge", *NOTE_KINDS):  # urge: 催办, nothing of the case changes
                 if ev.dest != case.state:
                     return stop(ev, "event.source", f"a {ev.kind} event that moves the case away from {here[0]}",
                                 f"提醒或关联记录却使案件离开了{here[1]}")
