@@ -179,8 +179,8 @@ async def test_f10_urges_an_overdue_case_from_the_case_screen(sqlite_url: str) -
             await settle(p)
             assert not isinstance(app.screen, MessageDialog)
             assert [e.kind for e in engine.history(case.id)][-1] == "urge"
-            shown = [str(n.message) for n in app._notifications]
-            assert any("已催办" in s and "李网格" in s for s in shown)
+            (note,) = [n for n in engine.notifications(case_id=case.id) if n.kind == "urge"][:1]
+            assert [h["name"] for h in note.recipients["holders"]] == ["李网格"]
             await p.press("f10")  # the grid member is already urged: still overdue, again is fine
             await settle(p)
             assert [e.kind for e in engine.history(case.id)].count("urge") == 2

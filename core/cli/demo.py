@@ -30,7 +30,7 @@ def demo(ctx: typer.Context,
     person (--as/--role on the root command), else as the demo's community secretary.
     """
     from yishi.cli import tui_settings
-    from yishi.demo import DEMO_PERSON, open_demo
+    from yishi.demo import DEMO_ACTOR, open_demo
 
     s = session(ctx)
     engine, built = open_demo(s.db, reset=reset)
@@ -45,7 +45,7 @@ def demo(ctx: typer.Context,
             return
         from yishi.tui import run
 
-        settings = tui_settings(ctx, default_actor=DEMO_PERSON)
+        settings = tui_settings(ctx, default_actor=DEMO_ACTOR)
         run(engine, settings["actor"], settings["lang"], keys=settings["keys"])
     finally:
         engine.close()
