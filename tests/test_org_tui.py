@@ -18,6 +18,7 @@ from yishi.errors import NotFoundError, RefusedError
 from yishi.tui.app import create_app
 from yishi.tui.login import LoginScreen, PersonPicker
 from yishi.tui.screens.case import CaseScreen
+from yishi.tui.urge import URGE
 from yishi.tui.screens.message import MessageDialog
 
 GRID = "grid_escalation"
@@ -78,7 +79,7 @@ def test_a_secretary_urges_an_overdue_case_held_by_a_grid_member(any_url: str) -
         before = engine.case(case.id)
         result = engine.urge(case.id, Actor("wang"), "居民又来电话了")
         assert result.event.kind == "urge" and result.event.actor == "王书记"
-        assert result.event.role == "secretary" and result.event.data["urged"] == ["grid_member"]
+        assert result.event.role == "secretary" and result.event.data["urged"] == ["grid_member", "grid_leader"]
         assert result.event.data["_auth"]["unit_name"] == "和平社区"
         after = engine.case(case.id)
         assert (after.state, after.rev) == (before.state, before.rev)  # nobody's draft conflicts
@@ -101,7 +102,7 @@ async def test_the_person_picker_acts_as_another_of_the_demo_cast(demo_url: str)
         app = make_app(engine, actor=DEMO_PERSON)
         async with running(app) as p:
             assert "马书记" in _header(app) and app.actor.person_id is not None
-            await p.press("f4")
+            await p.press("p")
             await settle(p)
             assert isinstance(app.screen, PersonPicker)
             people = app.screen.query_one("#people", OptionList)
@@ -163,7 +164,9 @@ async def test_a_real_password_deployment_asks_to_log_in_before_showing_anything
 
 
 @pilot
-async def test_f10_urges_an_overdue_case_from_the_case_screen(sqlite_url: str) -> None:
+async def test_the_step_list_offers_to_urge_an_overdue_case_held_by_others(sqlite_url: str) -> None:
+    """催办 is the step list's last entry on an overdue case the person cannot move themselves
+    (no key of its own: F10 advances time in a simulation); the holder is not offered it."""
     clock = FixedClock(T0)  # not freezegun: it would stop Textual's own timers
     with Engine.open(sqlite_url, clock=clock) as engine:
         urge_setup(engine)
@@ -175,20 +178,25 @@ async def test_f10_urges_an_overdue_case_from_the_case_screen(sqlite_url: str) -
             app.open_case(case.id)
             await settle(p)
             assert isinstance(app.screen, CaseScreen)
-            await p.press("f10")
+            await p.press("f6")
+            await settle(p)
+            steps = app.screen.query_one("#actions", OptionList)
+            assert steps.highlighted is not None
+            assert steps.get_option_at_index(steps.highlighted).id == URGE
+            assert "催办" in str(steps.get_option_at_index(steps.highlighted).prompt)
+            await p.press("enter")
             await settle(p)
             assert not isinstance(app.screen, MessageDialog)
             assert [e.kind for e in engine.history(case.id)][-1] == "urge"
             (note,) = [n for n in engine.notifications(case_id=case.id) if n.kind == "urge"][:1]
             assert [h["name"] for h in note.recipients["holders"]] == ["李网格"]
-            await p.press("f10")  # the grid member is already urged: still overdue, again is fine
+            await p.press("f6", "enter")  # still overdue: urging again is fine
             await settle(p)
             assert [e.kind for e in engine.history(case.id)].count("urge") == 2
         app = create_app(engine, Actor("li"), "zh", clock=clock, cursor_blink=False, tick_seconds=0)
         async with running(app) as p:
             app.open_case(case.id)
             await settle(p)
-            await p.press("f10")
-            await settle(p)
-            assert isinstance(app.screen, MessageDialog)
-            assert "此案件由你办理" in str(app.screen.query_one("#message", Static).render())
+            steps = app.screen.query_one("#actions", OptionList)
+            ids = [steps.get_option_at_index(i).id for i in range(steps.option_count)]
+            assert URGE not in ids and ids  # the holder takes a step instead

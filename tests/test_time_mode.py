@@ -90,9 +90,9 @@ def test_advance_to_next_stops_at_the_next_deadline(sqlite_url: str) -> None:
 
 def test_a_real_database_refuses_ticking_in_the_future(sqlite_url: str) -> None:
     with Engine.open(sqlite_url) as engine:
+        case_id = _to_notice(engine)  # before the database is real: then only registered people act
         engine.set_mode("real")
         assert engine.mode == "real"
-        case_id = _to_notice(engine)
         with pytest.raises(TimeError) as err:
             engine.tick(engine.now() + timedelta(days=8))
         assert "real database" in err.value.message and "正式数据库" in err.value.message_zh
@@ -114,8 +114,8 @@ def test_a_simulation_cannot_become_real(sqlite_url: str) -> None:
 
 def test_cli_tick_now_in_the_future_is_refused_on_a_real_database(sqlite_url: str) -> None:
     with Engine.open(sqlite_url) as engine:
+        _to_notice(engine)  # before the database is real: then only registered people act
         engine.set_mode("real")
-        _to_notice(engine)
     later = (datetime.now(timezone.utc) + timedelta(days=8)).isoformat()
     for lang, words in (("zh", "正式数据库"), ("en", "real database")):
         result = CliRunner().invoke(app, ["--db", sqlite_url, "--lang", lang, "tick", "--now", later])

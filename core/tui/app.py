@@ -150,7 +150,7 @@ class YishiApp(App[None]):
         assert self.engine is not None
         self.role_titles = role_titles(self.engine, self.lang)
         self._set_titles()
-        self.screen.refresh_bindings()  # F4 (person picker) once the database is known
+        self.screen.refresh_bindings()  # p (person picker) once the database is known
         if self.tick_seconds > 0:
             self.set_interval(self.tick_seconds, self.tick, name="tick")
             self.tick()  # timers that fell due while nothing ran fire now

@@ -191,7 +191,7 @@ def people_rows(app: YishiApp) -> list[tuple[int, str, str]]:
 
 
 def may_pick(app: YishiApp) -> bool:
-    """Whether F4 is offered: an open engine on a database that is not real and has people."""
+    """Whether p (person picker) is offered: an open engine on a database that is not real and has people."""
     engine = app.engine
     if engine is None:
         return False

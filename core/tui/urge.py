@@ -5,15 +5,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from yishi.tui.i18n import STRINGS
+from rich.text import Text
+
+from yishi.tui.i18n import STRINGS, tr
 
 if TYPE_CHECKING:
+    from yishi.tui.data import CaseView
     from yishi.tui.screens.case import CaseScreen
+
+URGE = "_urge"  # the step list's entry for urging: no trigger of a workflow starts with "_"
 
 STRINGS.update({
     "urge.done": ("已催办：已通知 {who}", "urged: {who} notified"),
     "urge.title": ("不能催办", "Cannot urge"),
+    "urge.step": ("▶ 催办", "▶ Urge"),
+    "urge.hint": ("已逾期：提醒经办人尽快办理（案件不变）", "overdue: remind those who hold it (the case does not change)"),
 })
+
+
+def offers_urge(view: CaseView) -> bool:
+    """An open overdue case that this person cannot move on themselves: the step list offers to
+    urge (the engine still decides, and says why not)."""
+    return view.is_open and view.overdue and not any(a.ready for a in view.actions)
+
+
+def urge_prompt(lang: str) -> Text:
+    prompt = Text(tr("urge.step", lang), style="bold")
+    prompt.append("\n  " + tr("urge.hint", lang), style="dim")
+    return prompt
 
 
 def urge_case(screen: CaseScreen) -> None:

@@ -25,6 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from yishi.tui.screens.base import YishiScreen
+from yishi.tui.urge import URGE, offers_urge, urge_prompt
 from yishi.tui.widgets.wrap import Wrapped
 from yishi.tui.widgets.form import FormView
 
@@ -109,7 +110,6 @@ class CaseScreen(YishiScreen):
             return
         self.view = view
         self.actions = view.actions
-        self.refresh_bindings()  # F10 (urge) is offered on overdue cases only
         self._show_top(view)
         self._show_actions(view)
         self._show_timeline(view)
@@ -246,6 +246,11 @@ class CaseScreen(YishiScreen):
             if view.is_open and view.act_roles:
                 message += "\n" + self.tr("col.who") + ("：" if self.lang == "zh" else ": ") + view.act_roles
             actions.add_option(Option(Text(message, style="dim"), id="-", disabled=True))
+        if offers_urge(view):  # 催办: the last entry, below the steps others hold
+            actions.add_option(Option(urge_prompt(self.lang), id=URGE))
+        if not self.actions:
+            if offers_urge(view):
+                actions.highlighted = actions.option_count - 1
             return
         triggers = [a.trigger for a in self.actions]
         if current in triggers:
@@ -349,17 +354,6 @@ class CaseScreen(YishiScreen):
 
         if self.engine is not None:
             self.app.push_screen(DocumentsDialog(self.case_id, self.view.subject if self.view else ""))
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "urge":  # 催办: offered on an overdue case
-            return bool(self.view is not None and self.view.is_open and self.view.overdue)
-        return True
-
-    def action_urge(self) -> None:
-        """催办: remind those who hold this overdue case (yishi.tui.urge)."""
-        from yishi.tui.urge import urge_case
-
-        urge_case(self)
-
     def action_pane(self, pane: str) -> None:
         self.query_one("#panes", TabbedContent).active = f"pane-{pane}"
 
@@ -373,6 +367,11 @@ class CaseScreen(YishiScreen):
     @on(OptionList.OptionSelected, "#actions")
     def _action_chosen(self, event: OptionList.OptionSelected) -> None:
         if self.view is None:
+            return
+        if event.option.id == URGE:
+            from yishi.tui.urge import urge_case
+
+            urge_case(self)
             return
         action = next((a for a in self.actions if a.trigger == event.option.id), None)
         if action is not None:
