@@ -53,6 +53,7 @@ def engine(demo_url: str) -> Iterator[Engine]:
 
 def make_app(engine: Engine, lang: str = "zh", actor: Actor = DEMO_ACTOR, **options: Any) -> YishiApp:
     options.setdefault("tick_seconds", 0)
+    options.setdefault("poll_seconds", 0)
     return create_app(engine, actor, lang, clock=FixedClock(NOW), cursor_blink=False, **options)
 
 

@@ -327,3 +327,76 @@ async def test_80_by_24_keeps_subjects_dates_and_dialog_buttons_readable(engine:
             for button in app.screen.query("Button"):
                 assert app.screen.can_view_entire(button) or button.region.bottom <= 24
                 assert button.region.bottom <= 24 and button.region.height > 0
+
+
+# ---------------------------------------------------------------- 11. the timeline shows list fields
+@pilot
+async def test_the_timeline_shows_who_the_mediators_are_and_each_action_item(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        await open_case(pilot, app, engine, "楼上漏水殃及楼下")
+        await pilot.press("f7")
+        await settle(pilot)
+        timeline = str(app.screen.query_one("#timeline").render())
+        assert "1. 刘德明" in timeline and "共 1 项" not in timeline
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        bench = next(c for c in engine.cases() if c.workflow_id == "bench_meeting" and "公共花园" in c.subject)
+        app.open_case(bench.id)
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        timeline = str(app.screen.query_one("#timeline").render())
+        assert "补种草坪和灌木 · 物业刘经理" in timeline and "项" not in timeline.split("补种草坪")[0][-4:]
+
+
+# ---------------------------------------------------------------- 12. several people at once
+@pilot
+async def test_another_persons_change_appears_within_seconds(engine: Engine, demo_url: str) -> None:
+    from yishi.time import FixedClock
+
+    from test_tui_app import NOW
+
+    app = make_app(engine, poll_seconds=0.2)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "修缮三组村道")
+        await type_into(pilot, app, "minutes", "我的记录")
+        rev = screen.view.rev
+        with Engine.open(demo_url, clock=FixedClock(NOW)) as other:  # another TUI, another process
+            other.record(screen.case_id, Actor.of("李委员", "secretary"), {"resolution": "择期再议"})
+        for _ in range(10):
+            await pilot.pause(0.2)
+            if screen.view.rev != rev:
+                break
+        await settle(pilot)
+        assert screen.view.rev == rev + 1  # no F5 needed
+        assert screen.query_one("#input-resolution", TextArea).text == "择期再议"
+        assert screen.query_one("#input-minutes", TextArea).text == "我的记录"  # nothing typed is lost
+        status = str(screen.query_one("#status").render())
+        assert "李委员" in status and "保存记录" in status
+
+
+@pilot
+async def test_the_conflict_dialog_names_who_and_shows_their_values_beside_yours(engine: Engine,
+                                                                                  demo_url: str) -> None:
+    from yishi.time import FixedClock
+
+    from test_tui_app import NOW
+    from yishi.tui.screens.conflict import ConflictDialog
+
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "修缮三组村道")
+        await type_into(pilot, app, "resolution", "同意修缮")
+        with Engine.open(demo_url, clock=FixedClock(NOW)) as other:
+            other.record(screen.case_id, Actor.of("李委员", "secretary"), {"resolution": "择期再议"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        who = str(app.screen.query_one("#conflict-who").render())
+        assert "李委员" in who and "党组织书记" in who and "保存记录" in who
+        (label, theirs, mine), = app.screen.rows
+        assert (theirs, mine) == ("择期再议", "同意修缮")
+        assert "representatives_meeting" not in who and "record" not in who

@@ -63,8 +63,9 @@ class YishiApp(App[None]):
     def __init__(self, engine: Engine | None, url: str | None, actor: Actor, lang: str, *,
                  clock: Clock | None = None, keys: Mapping[str, str] | None = None,
                  tick_seconds: float = 30.0, page_size: int = 50, cursor_blink: bool = True,
-                 on_ready: Callable[[YishiApp], None] | None = None) -> None:
+                 on_ready: Callable[[YishiApp], None] | None = None, poll_seconds: float = 3.0) -> None:
         super().__init__()
+        self.poll_seconds = poll_seconds  # how often a screen looks for others' changes (0: never)
         self.engine: Engine | None = engine
         self.url = url
         self.actor = actor
@@ -397,7 +398,7 @@ class YishiApp(App[None]):
 def create_app(engine_or_url: Engine | str | None, actor: Actor | None = None, lang: str = "zh", *,
                clock: Clock | None = None, keys: Mapping[str, str] | None = None,
                tick_seconds: float = 30.0, page_size: int = 50, cursor_blink: bool = True,
-               on_ready: Callable[[YishiApp], None] | None = None) -> YishiApp:
+               on_ready: Callable[[YishiApp], None] | None = None, poll_seconds: float = 3.0) -> YishiApp:
     """The yishi TUI on an engine (used as is, not closed) or a database URL (opened with
     ``Engine.open_configured`` in a worker thread after the first frame, closed on exit; None
     means ``$YISHI_DB``, else the config file's db, else the default file).
@@ -405,6 +406,8 @@ def create_app(engine_or_url: Engine | str | None, actor: Actor | None = None, l
     ``actor`` is who acts (name and roles); ``lang`` zh or en; ``clock`` an injected clock (also
     given to the engine, so snapshots and tests see a fixed "now"); ``keys`` maps binding ids to
     keys (Config.keys); ``tick_seconds`` how often due timers are fired (0: never);
+    ``poll_seconds`` how often the open screen checks whether someone else changed what it
+    shows (a revision read; 0: never);
     ``cursor_blink`` False for stable snapshots; ``on_ready`` runs once the engine is open.
     """
     from yishi.engine.types import Actor as _Actor
@@ -413,6 +416,7 @@ def create_app(engine_or_url: Engine | str | None, actor: Actor | None = None, l
     if engine_or_url is None or isinstance(engine_or_url, str):
         return YishiApp(None, engine_or_url, who, lang, clock=clock, keys=keys,
                         tick_seconds=tick_seconds, page_size=page_size, cursor_blink=cursor_blink,
-                        on_ready=on_ready)
+                        on_ready=on_ready, poll_seconds=poll_seconds)
     return YishiApp(engine_or_url, None, who, lang, clock=clock, keys=keys, tick_seconds=tick_seconds,
-                    page_size=page_size, cursor_blink=cursor_blink, on_ready=on_ready)
+                    page_size=page_size, cursor_blink=cursor_blink, on_ready=on_ready,
+                    poll_seconds=poll_seconds)

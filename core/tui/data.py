@@ -94,6 +94,26 @@ def display(value: Any, spec: FormField | None, lang: str, tz: Any = None) -> st
     return str(value)
 
 
+def item_lines(items: list[Any], spec: FormField, lang: str, tz: Any = None) -> list[str]:
+    """Each item of a list field as one line of its filled-in values ("王调解员 · 主持调解"),
+    yes/no and choices in words."""
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            out.append(str(item))
+            continue
+        parts = []
+        for f in spec.fields or ():
+            value = item.get(f.name)
+            if value in (None, "", []):
+                continue
+            shown = display(value, f, lang, tz)
+            parts.append(f"{f.label.get(lang)}{'：' if lang.startswith('zh') else ': '}{shown}"
+                         if f.type == "boolean" else shown)
+        out.append(" · ".join(parts) or "—")
+    return out
+
+
 # ---------------------------------------------------------------- who
 def role_titles(engine: Engine, lang: str) -> dict[str, str]:
     """Every role named by a loaded workflow, with its title (the first workflow's wins)."""
@@ -371,6 +391,7 @@ class CaseView:
     links: tuple[LinkView, ...]
     titles: Mapping[str, str] = field(default_factory=dict)  # state name → title
     case: Any = None  # the engine's Case as loaded: the steps are re-checked against it as the user types
+    last_seq: int = 0  # the last event seen: what others did since is told after a conflict
 
 
 def field_view(spec: FormField, lang: str, value: Any = None, tz: Any = None) -> FieldView:
@@ -461,6 +482,10 @@ def _event_view(engine: Engine, wf: Workflow, ev: Any, lang: str) -> EventView:
             continue
         spec = specs.get(name)
         label = spec.label.get(lang) if spec else name
+        if spec is not None and spec.type == "list" and isinstance(value, list):
+            details.append(f"{label}{colon}")  # each item on its own line: who, what, by when
+            details.extend(f"  {n}. {line}" for n, line in enumerate(item_lines(value, spec, lang, engine.tz), 1))
+            continue
         details.append(f"{label}{colon}{display(value, spec, lang, engine.tz)}")
     who = tr("system", lang) if ev.actor == "system" else ev.actor
     role = roles.get(ev.role, "") if ev.role and ev.role != "system" else ""
@@ -572,7 +597,44 @@ def load_case(engine: Engine, case_id: int, actor: Actor, now: datetime, lang: s
         timeline=tuple(_event_view(engine, wf, e, lang) for e in reversed(events)),
         deadlines=tuple(_deadline_view(engine, wf, t, now, lang) for t in timers
                         if t.status != "cancelled"),
-        links=tuple(links), titles={n: s.title.get(lang) for n, s in wf.states.items()}, case=case)
+        links=tuple(links), titles={n: s.title.get(lang) for n, s in wf.states.items()}, case=case,
+        last_seq=max((e.seq for e in events), default=0))
+
+
+# ---------------------------------------------------------------- several people at once
+@dataclass(frozen=True)
+class Conflict:
+    """What others did to a case since the user loaded it, and their values beside the user's."""
+
+    changes: tuple[str, ...]  # "李委员（党组织书记）· 保存记录", "系统 · 到期自动：逾期自动上报"
+    rows: tuple[tuple[str, str, str], ...]  # (field label, theirs, yours) where they differ
+    state_title: str
+
+
+def conflict(engine: Engine, case_id: int, since_seq: int, typed: Mapping[str, Any], lang: str) -> Conflict:
+    """Who changed case ``case_id`` after event ``since_seq`` and how, in words (titles, not
+    ids), and each field of the current step where their value and what ``typed`` differ."""
+    case = engine.case(case_id)
+    wf = engine.definition_of(case)
+    changes = []
+    for ev in engine.history(case_id):
+        if ev.seq <= since_seq:
+            continue
+        view = _event_view(engine, wf, ev, lang)
+        who = f"{view.who}（{view.role}）" if view.role and lang.startswith("zh") else \
+            (f"{view.who} ({view.role})" if view.role else view.who)
+        changes.append(" · ".join(x for x in (view.when, who, view.what, view.move) if x))
+    rows = []
+    state = wf.states[case.state]
+    for spec in state.form:
+        if spec.readonly or spec.name not in typed:
+            continue
+        theirs = _recorded(case, spec)
+        mine = typed[spec.name]
+        if mine in (None, "", []) or str(mine) == str(theirs if theirs is not None else ""):
+            continue
+        rows.append((spec.label.get(lang), display(theirs, spec, lang, engine.tz), display(mine, spec, lang, engine.tz)))
+    return Conflict(changes=tuple(changes), rows=tuple(rows), state_title=state.title.get(lang))
 
 
 # ---------------------------------------------------------------- forms

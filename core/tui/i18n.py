@@ -222,6 +222,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "刷新后可核对最新情况再提交。",
                           "Someone else (or a timer) changed the case while you were typing; nothing was "
                           "saved. What you typed is kept; reload to see the latest and submit again."),
+    "dlg.conflict_who": ("在此期间：", "Meanwhile:"),
+    "dlg.field": ("内容", "field"),
+    "dlg.theirs": ("对方保存的", "theirs (saved)"),
+    "dlg.yours": ("你填写的（未保存）", "yours (not saved)"),
+    "changed_elsewhere": ("案件已更新：{what}（你填写的内容仍保留着）",
+                          "the case was changed: {what} (what you typed is kept)"),
     "dlg.reload": ("刷新（保留我填写的内容）", "reload (keep what I typed)"),
     "dlg.keep": ("继续编辑", "keep editing"),
     "dlg.refused_title": ("不能办理：{title}", "Refused: {title}"),

@@ -87,6 +87,45 @@ class CaseScreen(YishiScreen):
         yield Wrapped("", id="status")
         yield Footer(compact=True)
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.yishi.poll_seconds > 0:
+            self.set_interval(self.yishi.poll_seconds, self._poll, name="poll")
+
+    # ------------------------------------------------------------ others' changes
+    def _poll(self) -> None:
+        """Someone else (another TUI, a worker's timer) may have changed the case: one row read."""
+        if self.is_current and self.view is not None and self.engine is not None \
+                and not any(w.group == "act" and w.is_running for w in self.workers):
+            self._check_rev(self.view.rev)
+
+    @work(thread=True, exclusive=True, group="poll", name="poll case")
+    def _check_rev(self, seen: int) -> None:
+        from yishi.errors import YishiError
+
+        assert self.engine is not None
+        try:
+            rev = self.engine.case(self.case_id).rev
+        except YishiError:
+            return  # the next reload says what is wrong
+        if rev != seen:
+            self.app.call_from_thread(self._changed_elsewhere, seen)
+
+    def _changed_elsewhere(self, seen: int) -> None:
+        from yishi.errors import YishiError
+        from yishi.tui.data import conflict
+
+        view = self.view
+        if view is None or view.rev != seen or self.engine is None:
+            return  # reloaded meanwhile
+        try:
+            found = conflict(self.engine, self.case_id, view.last_seq, self._typed_values(), self.lang)
+        except YishiError:
+            found = None
+        self.reload()
+        if found is not None and found.changes:
+            self.notify(self.tr("changed_elsewhere", what=found.changes[-1]), severity="warning", timeout=10)
+
     # ------------------------------------------------------------ texts
     def relabel(self) -> None:
         panes = self.query_one("#panes", TabbedContent)
@@ -190,10 +229,17 @@ class CaseScreen(YishiScreen):
             form = FormView(view.form, values, self.lang, blink=app.cursor_blink, id="form",
                             disabled=not can_act)
 
+        focused = self.app.focused
+        refocus = focused.id if focused is not None and focused.id and box in focused.ancestors else None
+
         async def replace() -> None:
             await box.remove_children()
             if form is not None:
                 await box.mount(form)
+                if refocus and not self._focus_form:  # an update from elsewhere: keep the user's place
+                    found = form.query(f"#{refocus}")
+                    if found:
+                        found.first().focus()
             if self._focus_form:
                 self._focus_form = False
                 self.call_after_refresh(self.focus_first_field)
@@ -486,7 +532,16 @@ class CaseScreen(YishiScreen):
                 self.tr("dlg.form_title"), [f"• {names.get(k, k)}{colon}{m}" for k, m in messages.items()],
                 kind="warning"))
         elif isinstance(exc, ConflictError):
-            if await app.push_screen_wait(ConflictDialog(exc.localized(self.lang), self.lang)):
+            from yishi.errors import YishiError
+            from yishi.tui.data import conflict
+
+            found = None
+            if self.view is not None and self.engine is not None:
+                try:
+                    found = conflict(self.engine, self.case_id, self.view.last_seq, self._typed_values(), self.lang)
+                except YishiError:
+                    found = None
+            if await app.push_screen_wait(ConflictDialog(exc.localized(self.lang), self.lang, found)):
                 self._form_key = None
                 self.reload()
         elif isinstance(exc, RefusedError):

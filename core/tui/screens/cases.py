@@ -62,6 +62,12 @@ class CasesScreen(YishiScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#cases", DataTable).focus()
+        if self.yishi.poll_seconds > 0:  # others' steps show up without F5 (one page, indexed)
+            self.set_interval(self.yishi.poll_seconds * 2, self._poll, name="poll")
+
+    def _poll(self) -> None:
+        if self.is_current and self.engine is not None and self.page is not None:
+            self._load(self.tab_name, self.search_text, self.page_offset, self.lang)
 
     # ------------------------------------------------------------ texts
     def relabel(self) -> None:
