@@ -368,10 +368,14 @@ class YishiApp(App[None]):
             self.screen.stale = True
         self.push_screen(screen)
 
-    def open_case(self, case_id: int) -> None:
+    def open_case(self, case_id: int, *, focus_form: bool = False) -> None:
+        """Show case ``case_id``; ``focus_form`` (a case just started): focus goes to the first
+        empty required field of its form."""
         from yishi.tui.screens.case import CaseScreen
 
-        self.push_page(CaseScreen(case_id))
+        screen = CaseScreen(case_id)
+        screen._focus_form = focus_form
+        self.push_page(screen)
 
     # ------------------------------------------------------------ errors
     def show_error(self, exc: BaseException, *, title: str | None = None) -> None:

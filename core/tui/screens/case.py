@@ -57,6 +57,8 @@ class CaseScreen(YishiScreen):
         self._form_key: tuple[Any, ...] | None = None
         self._recheck_timer: Timer | None = None
         self._focus_form = False  # after a step: focus the next form's first empty required field
+        self._cursor_auto = True  # the step cursor is where first_step put it (not moved by the user)
+        self._placed: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="议")
@@ -299,10 +301,18 @@ class CaseScreen(YishiScreen):
                 actions.highlighted = actions.option_count - 1
             return
         triggers = [a.trigger for a in self.actions]
-        if current in triggers:
-            actions.highlighted = triggers.index(current)
+        if current in triggers and not self._cursor_auto:
+            actions.highlighted = triggers.index(current)  # the user put it there: it stays
         else:
-            actions.highlighted = first_step(self.actions)
+            actions.highlighted = first_step(self.actions)  # follows what typing makes possible
+            self._cursor_auto = True
+        self._placed = actions.highlighted
+
+    @on(OptionList.OptionHighlighted, "#actions")
+    def _cursor_moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != self._placed:  # moved by the user (keys, mouse)
+            self._cursor_auto = False
+            self._placed = event.option_index
 
     def _show_timeline(self, view: CaseView) -> None:
         text = Text()

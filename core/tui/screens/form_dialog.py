@@ -52,7 +52,7 @@ class FormDialog(ModalScreen[dict[str, Any] | None]):
                 yield FormView(self.fields, self.values, self.lang, blink=self.blink, id="dialog-form")
             yield Wrapped("", id="dialog-reasons", classes="dialog-reasons")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.ok_label, variant="primary", id="ok")
+                yield Button(f"{self.ok_label} (ctrl+s)", variant="primary", id="ok")
                 yield Button(tr("dlg.cancel", self.lang), id="cancel")
 
     def on_mount(self) -> None:

@@ -147,4 +147,4 @@ class NewCaseScreen(YishiScreen):
         app.drafts.pop(("new", p.id), None)
         self.notify(self.tr("started", id=case.id), timeout=4)
         self.app.pop_screen()
-        app.open_case(case.id)
+        app.open_case(case.id, focus_form=True)
