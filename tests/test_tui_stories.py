@@ -112,8 +112,11 @@ async def advance(pilot: Pilot[None], engine: Engine, days: int) -> None:
     it lands, the same engine call its dialog makes (Engine.advance_by), then the screen reloads."""
     app = pilot.app
     assert isinstance(app, YishiApp)
-    if "f4" in shown_keys(app):
-        await press(pilot, "f4")
+    advance_key = next((b.binding.key for b in app.screen.active_bindings.values()
+                        if b.binding.action == "advance_time"), None)  # helper time's dialog
+    if advance_key is not None:
+        await pilot.press(advance_key)
+        await settle(pilot)
         days_box = app.screen.query_one("#sim-days")
         days_box.focus()
         days_box.value = ""  # type: ignore[attr-defined]
