@@ -400,3 +400,21 @@ async def test_the_conflict_dialog_names_who_and_shows_their_values_beside_yours
         (label, theirs, mine), = app.screen.rows
         assert (theirs, mine) == ("择期再议", "同意修缮")
         assert "representatives_meeting" not in who and "record" not in who
+
+
+@pilot
+async def test_no_line_starts_with_closing_punctuation(engine: Engine) -> None:
+    app = make_app(engine)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "闲置厂房出租给幼儿园举办者")
+        actions = screen.query_one("#actions", OptionList)
+        lines = [line for i in range(actions.option_count)
+                 for line in str(actions.get_option_at_index(i).prompt).splitlines()]
+        assert lines and not [line for line in lines if line.strip()[:1] in "、，。）：；"]
+        assert not [line for line in lines if len(line) > 2 and cell_width(line) > actions.content_size.width]
+
+
+def cell_width(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)

@@ -80,10 +80,10 @@ class CaseScreen(YishiScreen):
                         yield OptionList(id="actions")
             with TabPane("timeline", id="pane-timeline"):
                 with VerticalScroll(id="timeline-scroll", classes="pane-scroll"):
-                    yield Static(id="timeline")
+                    yield Wrapped("", id="timeline")
             with TabPane("deadlines", id="pane-deadlines"):
                 with VerticalScroll(id="deadlines-scroll", classes="pane-scroll"):
-                    yield Static(id="deadlines")
+                    yield Wrapped("", id="deadlines")
             with TabPane("links", id="pane-links"):
                 yield OptionList(id="links")
         yield Wrapped("", id="status")
@@ -283,11 +283,11 @@ class CaseScreen(YishiScreen):
                     prompt.append("\n  " + self.tr("opens_dialog"), style="dim italic")
                 else:
                     for reason in a.reasons:
-                        prompt.append("\n  " + reason, style="dim italic")
+                        prompt.append(self._indented(reason), style="dim italic")
             else:
                 prompt.append(f"✗ {a.title}", style="dim strike")
                 for reason in a.reasons:
-                    prompt.append("\n  " + reason, style=error)
+                    prompt.append(self._indented(reason), style=error)
             actions.add_option(Option(prompt, id=a.trigger))
         if not self.actions:
             message = self.tr("no_actions_closed") if not view.is_open else self.tr("no_actions")
@@ -314,6 +314,14 @@ class CaseScreen(YishiScreen):
             self._cursor_auto = False
             self._placed = event.option_index
 
+    def _indented(self, reason: str) -> str:
+        """A reason under its step, wrapped by Chinese line-breaking rules to the list's width
+        (no line starts with 、 or ）), every line indented."""
+        from yishi.tui.widgets.wrap import wrap_lines
+
+        width = max(12, (self.query_one("#actions", OptionList).content_size.width or 34) - 3)
+        return "".join("\n  " + line for line in wrap_lines(reason, width))
+
     def _show_timeline(self, view: CaseView) -> None:
         text = Text()
         for i, ev in enumerate(view.timeline):
@@ -331,7 +339,7 @@ class CaseScreen(YishiScreen):
                 text.append("\n      " + line, style="dim")
         if not view.timeline:
             text.append(self.tr("timeline_none"), style="dim")
-        self.query_one("#timeline", Static).update(text)
+        self.query_one("#timeline", Wrapped).update(text)
 
     def _show_deadlines(self, view: CaseView) -> None:
         error = self.app.theme_variables.get("error", "red")
@@ -348,7 +356,7 @@ class CaseScreen(YishiScreen):
                 text.append(f"  ({d.status})", style="dim")
         if not view.deadlines:
             text.append(self.tr("deadlines_none"), style="dim")
-        self.query_one("#deadlines", Static).update(text)
+        self.query_one("#deadlines", Wrapped).update(text)
 
     def _show_links(self, view: CaseView) -> None:
         links = self.query_one("#links", OptionList)
