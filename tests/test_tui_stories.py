@@ -72,8 +72,9 @@ async def to_field(pilot: Pilot[None], name: str) -> None:
 async def fill(pilot: Pilot[None], **values: str) -> None:
     for name, text in values.items():
         await to_field(pilot, name)
-        if text == "<choose>":
-            await press(pilot, "enter", "down", "enter")  # open the drop-down, take the first choice
+        if text.startswith("<choose"):  # open the drop-down, take the N-th choice (default the first)
+            n = int(text[len("<choose:"):-1]) if text.startswith("<choose:") else 1
+            await press(pilot, "enter", *(["down"] * n), "enter")
         else:
             await press(pilot, *text)
 
@@ -138,7 +139,7 @@ async def test_four_discussions_two_disclosures_from_proposal_to_archive(demo: E
         while menu.get_option_at_index(menu.highlighted or 0).id != "four_discussions_two_disclosures":
             await press(pilot, "down")
         await press(pilot, "enter")
-        await fill(pilot, subject="村口广场路灯维修", matter_type="<choose>", proposal="路灯损坏，提议维修")
+        await fill(pilot, subject="村口广场路灯维修", matter_type="<choose:7>", proposal="路灯损坏，提议维修")  # 建设项目: not an art. 24 matter
         await press(pilot, "ctrl+s")
         screen = app.screen
         assert isinstance(screen, CaseScreen)
