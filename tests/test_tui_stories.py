@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import DataTable, OptionList
 
 from test_tui_app import pilot, running, settle
 from yishi.demo import DEMO_ACTOR
@@ -20,6 +20,7 @@ from yishi.tui.screens.case import CaseScreen
 from yishi.tui.screens.confirm import ConfirmDialog
 from yishi.tui.screens.form_dialog import FormDialog
 from yishi.tui.screens.new_case import NewCaseScreen
+from yishi.tui.urge import URGE
 
 SIZE = (80, 24)
 
@@ -208,7 +209,7 @@ async def test_a_mediation_with_the_consent_based_extension(demo: Engine) -> Non
 
 # ---------------------------------------------------------------- a grid event, escalated automatically
 @pilot
-async def test_a_grid_event_escalated_automatically_when_its_tier_runs_out_of_time(demo: Engine) -> None:
+async def test_a_grid_event_escalated_automatically_and_an_urge(demo: Engine) -> None:
     grid = Actor.of("王小燕", "grid_member", "grid_leader")
     app = app_on(demo, grid)
     async with running(app, size=SIZE) as pilot:
@@ -217,7 +218,7 @@ async def test_a_grid_event_escalated_automatically_when_its_tier_runs_out_of_ti
         while menu.get_option_at_index(menu.highlighted or 0).id != "grid_escalation":
             await press(pilot, "down")
         await press(pilot, "enter")
-        await fill(pilot, subject="路灯不亮", reporter="李阿姨", place="3 号楼前", category="<choose>",
+        await fill(pilot, subject="路灯不亮", reporter="李阿姨", place="3 号楼前", category="<choose:4>",
                    urgency="<choose>", description="3 号楼前两盏路灯不亮")
         await press(pilot, "ctrl+s")
         screen = app.screen
@@ -240,3 +241,30 @@ async def test_a_grid_event_escalated_automatically_when_its_tier_runs_out_of_ti
         await take(pilot, "evaluate", irreversible=True)  # it closes the event: Enter alone would cancel
         case = demo.case(cid)
         assert (case.state, case.data["tier_2"]["resolved_tier"]) == ("closed", 2)
+        # the secretary urges (催办) another overdue grid event that the grid member holds:
+        # Esc to the list, p to act as 马书记, 2 for the overdue tab, Enter on the event, and the
+        # step list's last entry (the secretary cannot move it, so it is the only one)
+        overdue = [c for c in demo.cases(CaseFilter(open=True, overdue_at=demo.now(), workflow_id="grid_escalation"))
+                   if c.act_roles == ("grid_member",)]
+        assert overdue, "the demo has an overdue grid event held by a grid member"
+        held = overdue[0].id
+        await press(pilot, "escape", "p")
+        people = app.screen.query_one("#people", OptionList)
+        while not str(people.get_option_at_index(people.highlighted or 0).prompt).startswith("马书记"):
+            await press(pilot, "down")
+        await press(pilot, "enter", "2")
+        table = app.screen.query_one("#cases", DataTable)
+        for _ in range(table.row_count):
+            if table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == str(held):
+                break
+            await press(pilot, "down")
+        await press(pilot, "enter")
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.case_id == held
+        await press(pilot, "f6")
+        steps = screen.query_one("#actions", OptionList)
+        assert steps.get_option_at_index(steps.highlighted or 0).id == URGE
+        await press(pilot, "enter")
+        urge = demo.history(held)[-1]
+        assert (urge.kind, urge.actor, urge.data["urged"]) == ("urge", "马书记", ["grid_member"])
+        assert demo.case(held).state == overdue[0].state  # an urge does not move the case

@@ -168,6 +168,10 @@ class YishiApp(App[None]):
             from yishi.tui.simulation import is_simulation
 
             return is_simulation(self.engine)  # hidden (and inert) outside a simulation
+        if action == "person":  # the person picker: demo, simulation and sandbox databases only
+            from yishi.tui.login import may_pick
+
+            return may_pick(self)
         return True
 
     def action_advance_time(self) -> None:
@@ -324,13 +328,6 @@ class YishiApp(App[None]):
                 if node._bindings.key_to_bindings:
                     self.localize(node)
         self.screen.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "person":  # the person picker: demo, simulation and sandbox databases only
-            from yishi.tui.login import may_pick
-
-            return may_pick(self)
-        return True
 
     def action_person(self) -> None:
         """Act as another person of a demo, simulation or sandbox database."""

@@ -19,14 +19,14 @@ STRINGS.update({
     "urge.done": ("已催办：已通知 {who}", "urged: {who} notified"),
     "urge.title": ("不能催办", "Cannot urge"),
     "urge.step": ("▶ 催办", "▶ Urge"),
-    "urge.hint": ("已逾期：提醒经办人尽快办理（案件不变）", "overdue: remind those who hold it (the case does not change)"),
+    "urge.hint": ("已逾期，提醒经办人", "overdue: remind its holders"),
 })
 
 
 def offers_urge(view: CaseView) -> bool:
-    """An open overdue case that this person cannot move on themselves: the step list offers to
-    urge (the engine still decides, and says why not)."""
-    return view.is_open and view.overdue and not any(a.ready for a in view.actions)
+    """An open overdue case with no step of this person's roles (the step list lists only those):
+    the step list offers to urge its holders (the engine still decides, and says why not)."""
+    return view.is_open and view.overdue and not view.actions
 
 
 def urge_prompt(lang: str) -> Text:
