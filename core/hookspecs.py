@@ -52,7 +52,9 @@ def yishi_register_guards(register: RegisterGuard) -> None:
     operands (``ctx.value``, ``ctx.fraction``, ``ctx.duration``), labels (``ctx.label``),
     the actor and the time (``ctx.now``). ``args`` is an instance of ``Model``, the pydantic
     model of the YAML arguments; annotate them with ``Operand``, ``FieldName``, ``FieldNames``,
-    ``FractionArg`` or ``DurationArg`` so the validator checks the names they refer to.
+    ``FractionArg`` or ``DurationArg`` so the validator checks the names they refer to, and
+    with ``FieldName[int]`` (``FieldName[date | datetime]``, ``FieldNames[float]``, …) so it
+    also checks the type of the field named.
 
     A guard that raises (or returns something other than a ``Verdict``) stops the step with
     ``PluginFailure`` naming the plugin, the guard and the case; nothing is written.

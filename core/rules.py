@@ -195,8 +195,9 @@ class RegisterGuard(Protocol):
                  description: Text | None = None) -> None:
         """Register ``func`` under ``name`` (the name YAML uses). ``args`` is the pydantic model
         of its YAML arguments (annotate with ``Operand``, ``FieldName``, ``FractionArg`` or
-        ``DurationArg`` so the validator checks them); ``description`` is shown by
-        ``yishi plugins``. Raises ``PluginError`` when the name is taken."""
+        ``DurationArg`` so the validator checks them; ``FieldName[int]`` checks the field's type
+        too); ``description`` is shown by ``yishi plugins``. Raises ``PluginError`` when the name
+        is taken, or when ``args`` declares ``FieldName[X]`` of an ``X`` no form field holds."""
 
 
 class RegisterAction(Protocol):

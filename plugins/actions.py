@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,10 +65,10 @@ class SetDueArgs(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    field: FieldName
+    field: FieldName[datetime]
     after: DurationArg
     before: DurationArg | None = None
-    since: FieldName | None = None
+    since: FieldName[date | datetime] | None = None
     into: Literal["source", "dest"] = "source"  # dest: the record of the state being entered
     cases: list[DueCase] = Field(default_factory=list)  # the first that applies replaces ``after``
     share: FractionArg | None = None  # only this share of the time, e.g. 7/10 for an early warning

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 from fractions import Fraction
 from typing import Any, Literal
@@ -75,8 +75,8 @@ class ElapsedArgs(_Args):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     at_least: DurationArg
     since: Literal["state", "case"] = "state"
-    from_: FieldName | None = Field(default=None, alias="from")
-    until: FieldName | None = None
+    from_: FieldName[date | datetime] | None = Field(default=None, alias="from")
+    until: FieldName[date | datetime] | None = None
     what: Text | None = None
 
 
@@ -136,7 +136,7 @@ class BeforeDueArgs(_Args):
     """``before_due: {field: handling_due}``: the deadline recorded in the field has not passed
     yet (an extension is requested before expiry, not after)."""
 
-    field: FieldName
+    field: FieldName[date | datetime]
     what: Text | None = None
 
 
@@ -160,7 +160,7 @@ class DuePassedArgs(_Args):
     """``due_passed: {field: tier_due}``: the deadline recorded in the field has come (an
     automatic escalation waits for it)."""
 
-    field: FieldName
+    field: FieldName[date | datetime]
     what: Text | None = None
 
 
@@ -182,7 +182,7 @@ def due_passed(ctx: RuleContext, args: DuePassedArgs) -> Verdict:
 class ItemsDoneArgs(_Args):
     """``items_done: {items: action_items, field: done}``: every item of a list field is done."""
 
-    items: FieldName
+    items: FieldName[list[dict[str, Any]]]
     field: str = "done"
     title: str = "task"  # the item field that names an item in the reason
 

@@ -14,7 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from yishi.definition.models import FormField, Workflow, parse_fraction
-from yishi.definition.operands import DURATION, FIELD, FRACTION, OPERAND, TABLE, field_names, marker_of_field
+from yishi.definition.operands import (
+    DURATION, FIELD, FRACTION, OPERAND, TABLE, field_names, field_types_of, marker_of_field,
+)
 from yishi.definition.source import Path, Source
 from yishi.time.durations import parse_duration, parse_span  # noqa: F401
 from yishi.errors import Problem
@@ -159,6 +161,12 @@ def _did_you_mean(name: str, options: Any) -> str:
     """``"did you mean 'done'? "`` when ``name`` looks like a typo of one of ``options``."""
     close = difflib.get_close_matches(name, [str(o) for o in options], n=1)
     return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _either(names: Any) -> str:
+    """``'integer' or 'number'``: the names sorted, quoted, the last joined with 'or'."""
+    quoted = [repr(n) for n in sorted(names)]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _suggest_name(name: str) -> str:
@@ -414,7 +422,11 @@ class _Checker:
                 continue
             marker = marker_of_field(info)
             if marker is not None:
-                self._operand(path + (key,), kind, name, key, args[key], marker.kind)
+                try:
+                    accepted = field_types_of(info) if marker is FIELD else None
+                except TypeError:  # refused when registered (collect_registry); a hand-made Catalog
+                    accepted = None
+                self._operand(path + (key,), kind, name, key, args[key], marker.kind, accepted)
                 continue
             inner = [a for a in typing.get_args(_unwrap(info.annotation)) if isinstance(a, type)
                      and issubclass(a, BaseModel)]
@@ -422,7 +434,8 @@ class _Checker:
                 for j, item in enumerate(args[key]):
                     self._markers(path + (key, j), kind, name, inner[0], item, set())
 
-    def _operand(self, path: Path, kind: str, name: str, arg: str, value: Any, marker: str) -> None:
+    def _operand(self, path: Path, kind: str, name: str, arg: str, value: Any, marker: str,
+                 accepted: frozenset[str] | None = None) -> None:
         where = f"{kind} {name!r}, argument {arg!r}"
         many = isinstance(value, list)
         for k, item in enumerate(value if many else [value]):
@@ -432,11 +445,20 @@ class _Checker:
                 continue
             if marker == FIELD.kind or (marker == OPERAND.kind and isinstance(item, str)):
                 for ref in field_names(item):
-                    if ref not in self.fields:
+                    if ref not in self.fields and accepted is not None:
+                        fits = self._fields_of_type(accepted)
+                        self._add(here, f"{where}: unknown field {ref!r}",
+                                  f"{_did_you_mean(ref, fits or self.fields)}this {kind} needs a field of type "
+                                  f"{_either(accepted)}" + (f"; fields of that type here: {self._names(fits)}"
+                                                            if fits else "; add one to a form"),
+                                  code="unknown_field")
+                    elif ref not in self.fields:
                         self._add(here, f"{where}: unknown field {ref!r}",
                                   f"{_did_you_mean(ref, self.fields)}"
                                   "name a field of a state's form (or 'state.field')",
                                   code="unknown_field")
+                    elif accepted is not None:
+                        self._field_type(here, where, kind, ref, accepted)
             elif marker == FRACTION.kind:
                 try:
                     parse_fraction(item)
@@ -452,6 +474,31 @@ class _Checker:
                 except ValueError as exc:
                     what, _, how = str(exc).partition("; ")
                     self._add(here, f"{where}: {what}", how, code="duration")
+
+    def _field_type(self, path: Path, where: str, kind: str, ref: str, accepted: frozenset[str]) -> None:
+        """A ``FieldName[X]`` argument names field ``ref``: some form must declare it with a
+        type ``X`` takes (``operands.FIELD_TYPES``)."""
+        specs = self._specs(ref)
+        if not specs or any(spec.type in accepted for spec in specs):
+            return
+        fits = self._fields_of_type(accepted)
+        article = "an" if specs[0].type[0] in "aeiou" else "a"
+        self._add(path, f"{where}: {ref!r} is {article} {specs[0].type} field",
+                  f"this {kind} needs a field of type {_either(accepted)}"
+                  + (f"; fields of that type here: {self._names(fits)}" if fits else "; add one to a form"),
+                  code="field_type")
+
+    def _specs(self, ref: str) -> list[FormField]:
+        """Every form field ``ref`` may mean: ``state.field`` that state's, ``field`` any form's."""
+        if "." in ref:
+            state, _, name = ref.partition(".")
+            found = self.w.states.get(state)
+            return [f for f in found.form if f.name == name] if found is not None else []
+        forms = [st.form for st in self.w.states.values()] + [t.form for t in self.w.transitions]
+        return [f for form in forms for f in form if f.name == ref]
+
+    def _fields_of_type(self, accepted: frozenset[str]) -> list[str]:
+        return [n for n in self.fields if "." not in n and any(s.type in accepted for s in self._specs(n))]
 
     def _param_ref(self, path: Path, where: str, param: str, marker: str) -> None:
         if param not in self.w.params:

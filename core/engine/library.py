@@ -10,6 +10,7 @@ import pluggy
 
 from yishi.definition.loader import Loaded, load_text, text_hash
 from yishi.definition.models import Text, Workflow
+from yishi.definition.operands import check_arguments
 from yishi.definition.validate import Catalog
 from yishi.engine.machine import Compiled
 from yishi.errors import DefinitionError, NotFoundError, PluginError, Problem, StorageError
@@ -28,6 +29,12 @@ def collect_registry(pm: pluggy.PluginManager) -> Registry:
             if name in table:
                 raise PluginError(f"{kind} {name!r} is registered twice; rename one of them")
             plugin = getattr(func, "__module__", None) or "?"
+            try:
+                check_arguments(args)
+            except TypeError as exc:
+                raise PluginError(f"{kind} {name!r} (plugin {plugin}): {exc}",
+                                  message_zh=f"{'规则' if kind == 'guard' else '动作'} {name!r}（插件 {plugin}）"
+                                             f"的参数声明有误：{exc}") from None
             table[name] = make(name=name, func=func, args=args, description=description, plugin=plugin)
         return register
 
