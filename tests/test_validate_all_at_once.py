@@ -23,7 +23,8 @@ def test_eight_mistakes_in_one_run() -> None:
         (12, 29, "choice"),            # type: integr
         (13, 66, "bound"),             # min: abc
         (16, 22, "value_error"),       # after: 3x
-        (17, 3, "dead_end"),           # orphan
+        (17, 3, "unreachable"),        # orphan: nothing leads to it (not hidden by the pruned
+        (17, 3, "dead_end"),           #   'Bad-Name' nor by open's pruned field) and no way out
         (20, 84, "unknown_role"),      # clerck
         (21, 103, "unknown_guard"),    # nosuch
         (22, 15, "name"),              # Bad-Name
@@ -42,7 +43,7 @@ def test_nothing_is_reported_about_what_a_pruned_part_leaves_behind() -> None:
 def test_the_cli_prints_all_eight() -> None:
     result = CliRunner().invoke(app, ["--lang", "en", "workflows", "validate", str(EIGHT)])
     assert result.exit_code == 1
-    assert "8 problem(s)." in result.output
+    assert "9 problem(s)." in result.output  # eight mistakes; the orphan is unreachable and a dead end
 
 
 # ---------------------------------------------------------------- --lang zh (issue #14, item 9)

@@ -4,8 +4,9 @@ Pydantic reports every schema problem at once, but the graph and name checks nee
 file with schema problems used to be reported in two rounds: fix those, then learn of the rest.
 ``prune`` takes the parts the schema problems sit in out of the document (a form field, a
 timer, a transition, a state, a param, a role, an unknown key), keeping every position of what
-stays, so the checker can look at the rest in the same pass. ``relevant`` drops the graph
-problems that only the pruning caused (a state unreachable because its transition was taken out).
+stays, so the checker can look at the rest in the same pass, counting in what was taken out
+(``graph_checks.Ghosts``: a state reached only through a transition taken out is not unreachable).
+``relevant`` drops the problems that name a part taken out.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from yishi.errors import Problem
 
 _PLACEHOLDERS: dict[str, Any] = {"id": "invalid_id", "version": 1, "title": {"zh": "?", "en": "?"},
                                  "description": "?"}
-# problems about the graph as a whole, which a pruned transition or state can cause on its own
-_GRAPH_CODES = {"unreachable", "dead_end", "no_final", "initial", "final_exit", "timer_trigger"}
+# the graph problems, which the checker finds with the parts taken out counted in
+_GRAPH_CODES = {"unreachable", "dead_end", "no_final", "initial", "timer_trigger"}
 
 
 def target(path: Path, kind: str = "") -> Path:
@@ -83,18 +84,15 @@ def prune(source: Source, doomed: set[Path]) -> Source:
 
 
 def relevant(problems: list[Problem], doomed: set[Path], source: Source) -> list[Problem]:
-    """The checker's problems on a pruned document, without those the pruning alone caused: a
-    state unreachable or a dead end because a transition into or out of it was taken out, the
-    graph as a whole when a state was, and anything naming a part that was taken out."""
+    """The checker's problems on a pruned document, without those that name a part taken out (a
+    transition into a state taken out is not a second mistake). The graph problems stay: the
+    checker counted the parts taken out in (``graph_checks.Ghosts``), so what it reports about
+    the graph holds whatever those parts turn out to be."""
     data = source.data if isinstance(source.data, dict) else {}
     moves = data.get("transitions") if isinstance(data.get("transitions"), list) else []
     gone = [moves[p[1]] for p in doomed if len(p) == 2 and p[0] == "transitions"
             and isinstance(p[1], int) and p[1] < len(moves) and isinstance(moves[p[1]], dict)]
-    dests = {str(t.get("dest")) for t in gone}
-    sources = {str(s) for t in gone for s in (t.get("source") if isinstance(t.get("source"), list)
-                                               else [t.get("source")])}
-    states_gone = any(len(p) == 2 and p[0] == "states" for p in doomed)
-    names = {str(p[1]) for p in doomed if len(p) >= 2 and p[0] in ("states", "params", "roles")}
+    names = {str(p[1]) for p in doomed if len(p) == 2 and p[0] in ("states", "params", "roles")}
     names |= {str(t.get("trigger")) for t in gone}
     for path in doomed:  # form fields taken out: what refers to them is not a second mistake
         if len(path) == 2 and path[0] == "states":
@@ -111,18 +109,5 @@ def relevant(problems: list[Problem], doomed: set[Path], source: Source) -> list
                 names.add(str(node["name"]))
     if ("id",) in doomed:
         names.add(str(data.get("id")))
-    out = []
-    for problem in problems:
-        text = problem.message
-        if states_gone and problem.code in _GRAPH_CODES:
-            continue
-        if gone and problem.code in ("no_final", "initial", "timer_trigger"):
-            continue
-        if problem.code == "unreachable" and (any(repr(d) in text for d in dests) or gone and not dests):
-            continue
-        if problem.code == "dead_end" and any(repr(s) in text for s in sources):
-            continue
-        if any(repr(name) in text for name in names):
-            continue
-        out.append(problem)
-    return out
+    return [problem for problem in problems
+            if problem.code in _GRAPH_CODES or not any(repr(name) in problem.message for name in names)]

@@ -6,13 +6,13 @@ import difflib
 import re
 import types
 import typing
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from yishi.definition.graph_checks import Ghosts, Graph, check_graph, check_initial
 from yishi.definition.models import FormField, Workflow, parse_fraction
 from yishi.definition.operands import (
     DURATION, FIELD, FRACTION, OPERAND, TABLE, field_names, field_types_of, marker_of_field,
@@ -60,7 +60,7 @@ def _schema_and_the_rest(source: Source, exc: ValidationError, catalog: Catalog)
     pruned = prune(source, doomed)
     try:
         rest = Workflow.model_validate(pruned.data)
-        found = _Checker(pruned, rest, catalog).run()
+        found = _Checker(pruned, rest, catalog, Ghosts.of(source.data, doomed)).run()
     except Exception:  # noqa: BLE001 - the extra pass adds what it can and never costs the schema problems
         return problems  # (what is left still does not fit: those problems show once these are fixed)
     seen = {(p.line, p.col, p.message) for p in problems}
@@ -259,17 +259,19 @@ def _unwrap(annotation: Any) -> Any:
 
 # ---------------------------------------------------------------- graph and name checks
 class _Checker:
-    def __init__(self, source: Source, workflow: Workflow, catalog: Catalog) -> None:
+    def __init__(self, source: Source, workflow: Workflow, catalog: Catalog,
+                 ghosts: Ghosts | None = None) -> None:
         self.s = source
         self.w = workflow
         self.catalog = catalog
+        self.ghosts = ghosts or Ghosts()  # what a schema problem took out (partial.prune)
         self.problems: list[Problem] = []
         self.fields = self._all_fields()
 
     def run(self) -> list[Problem]:
-        self._initial()
+        check_initial(self.w, self.ghosts, self._add, self._names, _did_you_mean)
         self._transitions()
-        self._graph()
+        check_graph(self.w, self.ghosts, self._add)
         self._timers()
         self._forms()
         self._documents()
@@ -304,24 +306,6 @@ class _Checker:
 
     def _has_initial(self) -> bool:
         return self.w.initial is not None or any(st.initial for st in self.w.states.values())
-
-    def _initial(self) -> None:
-        flagged = [name for name, st in self.w.states.items() if st.initial]
-        declared = [self.w.initial] if self.w.initial else []
-        if not flagged and not declared:
-            self._add((), "no initial state", "add 'initial: <state>' at the top level",
-                      code="initial")
-        elif len(flagged) + len(declared) > 1:
-            names = declared + flagged
-            self._add(("initial",) if declared else ("states", flagged[1], "initial"),
-                      f"more than one initial state: {', '.join(map(repr, names))}",
-                      "keep exactly one: either 'initial: <state>' or one state with 'initial: true'",
-                      code="initial")
-        elif declared and self.w.initial not in self.w.states:
-            self._add(("initial",), f"initial state {self.w.initial!r} is not defined",
-                      f"{_did_you_mean(declared[0], self.w.states)}define it under 'states:' "
-                      f"or use one of {self._names(self.w.states)}",
-                      code="unknown_state")
 
     def _names(self, items: Any) -> str:
         return ", ".join(repr(n) for n in items)
@@ -517,47 +501,11 @@ class _Checker:
                       f"use a param of type {' or '.join(map(repr, expected))} here",
                       code="param_type")
 
-    def _graph(self) -> None:
-        if not self.w.states:
-            return
-        try:
-            start = self.w.initial_state()
-        except StopIteration:
-            return
-        if start not in self.w.states:
-            return
-        edges: dict[str, set[str]] = {name: set() for name in self.w.states}
-        exits: set[str] = set()  # states with a transition out, even to an unknown state
-        for t in self.w.transitions:
-            for src in t.source:
-                if src in edges:
-                    exits.add(src)
-                    if t.dest in self.w.states:
-                        edges[src].add(t.dest)
-        seen = {start}
-        queue = deque([start])
-        while queue:
-            for nxt in edges[queue.popleft()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    queue.append(nxt)
-        for name, state in self.w.states.items():
-            if name not in seen:
-                self._add(("states", name),
-                          f"state {name!r} is unreachable from initial state {start!r}",
-                          "add a transition into it or remove it", key=True, code="unreachable")
-            if not state.final and name not in exits:
-                self._add(("states", name), f"state {name!r} is a dead end: it is not final and has no way out",
-                          "add a transition out of it or mark it 'final: true'", key=True,
-                          code="dead_end")
-        if not any(state.final for state in self.w.states.values()):
-            self._add(("states",), "no state is final", "mark the closing state(s) 'final: true'",
-                      key=True, code="no_final")
-
     def _timers(self) -> None:
-        triggers = {t.trigger for t in self.w.transitions}
+        graph = Graph(self.w, self.ghosts)
+        triggers = {t.trigger for t in self.w.transitions} | {g.trigger for g in self.ghosts.transitions if g.trigger}
         for name, state in self.w.states.items():
-            leaving = {t.trigger for t in self.w.transitions_from(name) if t.dest != name}
+            leaving = {t.trigger for t in self.w.transitions_from(name) if t.dest != name} | graph.ghost_exits(name)
             for i, timer in enumerate(state.timers):
                 path = ("states", name, "timers", i)
                 if timer.after is not None and timer.after.startswith("$"):
@@ -571,7 +519,7 @@ class _Checker:
                         self._add(path + ("remind", j), f"timer in {name!r} reminds unknown role {role!r}",
                                   f"{_did_you_mean(role, self.w.roles)}declare it under 'roles:' "
                                   f"or use one of {self._names(self.w.roles)}", code="unknown_role")
-                if timer.fire is not None and timer.fire not in leaving:
+                if timer.fire is not None and timer.fire not in leaving and not self.ghosts.whole:
                     what = "which does not leave" if timer.fire in triggers else \
                         "but no transition has that trigger; it cannot leave"
                     self._add(path + ("fire",),
