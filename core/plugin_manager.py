@@ -20,6 +20,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "yishi.plugins.console",
     "yishi.plugins.email",
     "yishi.plugins.webhook",
+    "yishi.plugins.channel_roles",
     "yishi.plugins.shipped_workflows",
     "yishi.plugins.sqlstore",
     "yishi.documents.builtin",

@@ -151,6 +151,10 @@ class Library:
         """The newest version of every valid workflow, by id."""
         return [versions[max(versions)] for _, versions in sorted(self._load().items())]
 
+    def every_version(self) -> list[Loaded]:
+        """Every valid workflow file, each version of each workflow."""
+        return [loaded for _, versions in sorted(self._load().items()) for loaded in versions.values()]
+
     def get(self, workflow_id: str, version: int | None = None) -> Loaded:
         """The workflow ``workflow_id`` (newest version unless given). Raises ``NotFoundError``."""
         versions = self._load().get(workflow_id)
