@@ -3,8 +3,9 @@
 A channel's ``addresses`` and ``mentions`` tables are keyed by role or person, and its ``roles``
 list (webhooks) names roles; a misspelt role there silently leaves people untold, because no
 notification is ever for it. So every entry of ``roles``, and every table key written like a
-role id (lower-case letters, digits and ``_``), must be a role of a workflow the engine loads;
-a table key may also be a person the organisation knows (by login or name). Names written
+role id (lower-case letters, digits and ``_``), must be a role of a workflow the engine loads (or
+``admin``, as for grants); a table key may also be a person the organisation knows (by login or
+name). Names written
 otherwise (``"王网格员"``) and ``*`` are taken as they are. The config file is read before any
 workflow is, so this runs when an engine opens, and only when some channel has such a key.
 """
@@ -59,7 +60,10 @@ def check_channel_roles(engine: Engine, cfg: Config) -> None:
     found = list(entries(cfg))
     if not found:
         return
-    roles = sorted({role for loaded in engine.library.every_version() for role in loaded.workflow.roles})
+    from yishi.org.model import ADMIN_ROLE
+
+    roles = sorted({role for loaded in engine.library.every_version() for role in loaded.workflow.roles}
+                   | {ADMIN_ROLE})
     unknown = [entry for entry in found if entry[2] not in roles]
     people = _people(engine) if any(is_key for *_, is_key in unknown) else set()
     unknown = [entry for entry in unknown if not (entry[3] and entry[2] in people)]
@@ -76,9 +80,9 @@ def check_channel_roles(engine: Engine, cfg: Config) -> None:
         what_en = "is not a role of any workflow" + (", nor a person the organisation knows" if is_key else "")
         what_zh = "不是任何流程的角色" + ("，也不是组织中登记的人员" if is_key else "")
         fix_en = f"did you mean {guess[0]!r}?" if guess else f"the roles are: {shown}" + (
-            "; write a person by name, or by the login the organisation knows" if is_key else "")
+            "; write a person by name or login, as 'yishi org person list' shows them" if is_key else "")
         fix_zh = f"是不是 {guess[0]!r}？" if guess else f"角色有：{shown}" + (
-            "；人员请写姓名，或组织中登记的登录名" if is_key else "")
+            "；人员请写姓名或登录名（见 yishi org person list）" if is_key else "")
         at = f"[notifiers.{channel}.{table}]" if is_key else f"[notifiers.{channel}] {table}:"
         en.append(f"{where}:{line}: {at} {name!r} {what_en}; {fix_en}")
         zh.append(f"{where}:{line}：{at} {name!r} {what_zh}；{fix_zh}")

@@ -68,7 +68,8 @@ def test_a_name_like_no_role_lists_the_roles(tmp_path: Path, monkeypatch: pytest
     assert "'chairman' is not a role of any workflow, nor a person the organisation knows; the roles are: " \
         in info.value.message
     assert ", grid_member, " in info.value.message
-    assert info.value.message.endswith("; write a person by name, or by the login the organisation knows")
+    assert info.value.message.endswith("; write a person by name or login, as 'yishi org person list' shows them")
+    assert "的角色，也不是组织中登记的人员；角色有：admin, " in info.value.localized("zh")
 
 
 def test_a_misspelt_role_in_a_webhooks_roles_and_mentions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
