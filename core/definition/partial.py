@@ -66,7 +66,7 @@ def prune(source: Source, doomed: set[Path]) -> Source:
                 out[key] = copy(value, here, (*new, key))
             return out
         if isinstance(node, list):
-            items = []
+            items: list[Any] = []
             for index, value in enumerate(node):
                 here = (*old, index)
                 if here in doomed:
@@ -89,7 +89,7 @@ def relevant(problems: list[Problem], doomed: set[Path], source: Source) -> list
     checker counted the parts taken out in (``graph_checks.Ghosts``), so what it reports about
     the graph holds whatever those parts turn out to be."""
     data = source.data if isinstance(source.data, dict) else {}
-    moves = data.get("transitions") if isinstance(data.get("transitions"), list) else []
+    moves: list[Any] = data["transitions"] if isinstance(data.get("transitions"), list) else []
     gone = [moves[p[1]] for p in doomed if len(p) == 2 and p[0] == "transitions"
             and isinstance(p[1], int) and p[1] < len(moves) and isinstance(moves[p[1]], dict)]
     names = {str(p[1]) for p in doomed if len(p) == 2 and p[0] in ("states", "params", "roles")}
