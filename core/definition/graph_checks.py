@@ -111,8 +111,13 @@ class Graph:
 
     def ghost_exits(self, state: str) -> set[str]:
         """The triggers of the transitions taken out that may leave ``state``."""
-        return {trigger for trigger, sources, dest, unknown in self.moves()[len(self.w.transitions):]
-                if trigger and (sources is None or state in sources) and (unknown or dest != state)}
+        out: set[str] = set()
+        for g in self.ghosts.transitions:
+            sources = None if g.sources is None else [self.resolve(s) for s in g.sources]
+            if g.trigger and (sources is None or state in sources) and \
+                    (g.dest is None or self.resolve(g.dest) != state):
+                out.add(g.trigger)
+        return out
 
 
 def check_initial(w: Workflow, ghosts: Ghosts, add: Add, names: Callable[[Any], str],
