@@ -115,7 +115,7 @@ def launch_tui(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from yishi.cli import cases, documents, org, outbox, plugin, report, system, worker, workflows
+    from yishi.cli import cases, documents, org, outbox, plugin, report, serve, system, worker, workflows
     from yishi.cli.config import config
 
     app.add_typer(workflows.app, name="workflows")
@@ -126,6 +126,7 @@ def _register() -> None:
     system.register(app)
     report.register(app)
     org.register(app)
+    serve.register(app)
     app.command(name="config")(config)
     documents.register(app, cases.app)
 

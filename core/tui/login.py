@@ -33,6 +33,9 @@ STRINGS.update({
     "person.none": ("此数据库没有登记人员", "no people are registered in this database"),
     "person.switched": ("现在以 {name} 的身份办理", "now acting as {name}"),
     "person.real": ("正式数据库不能换人：请以自己的账号登录", "a real database has no person picker: log in as yourself"),
+    "served.not_password": ("网页会话只能用密码登录，而此部署的登录方式是“{how}”：请管理员执行 yishi org auth password",
+                            "a browser session logs in by password only, and this deployment uses the "
+                            "{how}: an administrator runs yishi org auth password"),
 })
 
 
@@ -52,7 +55,11 @@ def identify(app: YishiApp, then: Callable[[], None]) -> None:
     """Settle ``app.actor`` for the open engine, then call ``then`` (which loads the screens).
     A real database needs an authenticated person (a password deployment asks on the login
     screen); elsewhere the declared actor stays, and a person without declared roles gets the
-    roles of their grants. Nothing loads until this succeeds."""
+    roles of their grants. Nothing loads until this succeeds.
+
+    A session served to a browser (``app.served``, ``yishi serve``) runs as the server's account,
+    so on a real database only a password proves who is there: another method is refused, and
+    the login screen starts empty rather than with the server account's login."""
     from yishi.errors import YishiError
     from yishi.org.mode import mode_of
 
@@ -66,14 +73,20 @@ def identify(app: YishiApp, then: Callable[[], None]) -> None:
         from yishi.org import auth
 
         # a declared name and roles (--as/--role, the config's) count for nothing here: the login decides
-        if auth.method(engine) == "password":
+        served = bool(getattr(app, "served", False))
+        how = auth.method(engine)
+        if how == "password":
             def done(actor: Actor | None) -> None:
                 if actor is not None:
                     app.actor = engine.acting(actor)
                     restale(app)
                     then()
-            app.push_screen(LoginScreen(), done)
+            app.push_screen(LoginScreen(login="" if served else None), done)
             return
+        if served:
+            names = auth.METHODS.get(how, (how, how))
+            raise auth.AuthError(_t("served.not_password", "en", how=names[1]),
+                                 message_zh=_t("served.not_password", "zh", how=names[0]))
         app.actor = engine.acting(auth.authenticate(engine))
     except YishiError as exc:
         app.show_error(exc, title=_t("login.failed", app.lang))
@@ -86,6 +99,11 @@ class LoginScreen(ModalScreen["Actor | None"]):
 
     BINDINGS = [Binding("ctrl+q", "app.quit", "quit", id="quit", priority=True)]
 
+    def __init__(self, login: str | None = None) -> None:
+        """``login``: the login field's first value (None: ``auth.default_login()``)."""
+        super().__init__()
+        self.initial_login = login
+
     def compose(self) -> ComposeResult:
         from yishi.org.auth import default_login
 
@@ -93,7 +111,7 @@ class LoginScreen(ModalScreen["Actor | None"]):
         with Vertical(classes="dialog-box", id="login-box"):
             yield Label(Text(_t("login.title", lang), style="bold"), classes="dialog-title")
             yield Label(_t("login.login", lang))
-            yield Input(value=default_login(), id="login")
+            yield Input(value=default_login() if self.initial_login is None else self.initial_login, id="login")
             yield Label(_t("login.password", lang))
             yield Input(password=True, id="password")
             yield Static("", id="login-error")
@@ -102,7 +120,8 @@ class LoginScreen(ModalScreen["Actor | None"]):
 
     def on_mount(self) -> None:
         self.add_class("dialog")
-        self.query_one("#password", Input).focus()
+        login = self.query_one("#login", Input)
+        (self.query_one("#password", Input) if login.value else login).focus()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
