@@ -97,7 +97,14 @@ def identify(app: YishiApp, then: Callable[[], None]) -> None:
 class LoginScreen(ModalScreen["Actor | None"]):
     """Login and password; Enter logs in. Wrong passwords count towards the lock-out."""
 
-    BINDINGS = [Binding("ctrl+q", "app.quit", "quit", id="quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", "quit", id="quit", priority=True),
+        # priority: acted on as each key arrives, so keys typed ahead (a burst through a browser
+        # session) land in the field the user moved to, not in the one they left
+        Binding("enter", "enter", "log in", show=False, priority=True),
+        Binding("tab", "move(1)", "next", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", "previous", show=False, priority=True),
+    ]
 
     def __init__(self, login: str | None = None) -> None:
         """``login``: the login field's first value (None: ``auth.default_login()``)."""
@@ -123,12 +130,24 @@ class LoginScreen(ModalScreen["Actor | None"]):
         login = self.query_one("#login", Input)
         (self.query_one("#password", Input) if login.value else login).focus()
 
-    @on(Input.Submitted)
+    def _fields(self) -> list[Any]:
+        return [self.query_one("#login", Input), self.query_one("#password", Input), self.query_one("#submit", Button)]
+
+    def action_enter(self) -> None:
+        """Enter in the login field moves to the password; anywhere else it logs in."""
+        login, password, _ = self._fields()
+        if self.focused is login:
+            self.set_focus(password)  # now, not after the keys already on their way
+        else:  # once each field has taken the keys typed before this Enter (each has its own queue)
+            login.call_later(password.call_later, self._submit)
+
+    def action_move(self, step: int) -> None:
+        fields = self._fields()
+        at = fields.index(self.focused) if self.focused in fields else -1
+        self.set_focus(fields[(at + step) % len(fields)])
+
     @on(Button.Pressed, "#submit")
-    def _submit(self, event: Any) -> None:
-        if isinstance(event, Input.Submitted) and event.input.id == "login":
-            self.query_one("#password", Input).focus()
-            return
+    def _submit(self) -> None:
         self.query_one("#login-error", Static).update(_t("login.checking", self.app.lang))  # type: ignore[attr-defined]
         self._check(self.query_one("#login", Input).value, self.query_one("#password", Input).value)
 

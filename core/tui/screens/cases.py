@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 class CasesScreen(YishiScreen):
     """Cases, most urgent first, one page at a time (only the page is read from the database)."""
 
+    # back from a dialog with nothing focused (a browser session starts blurred, so the table's
+    # focus is gone by the time the login screen closes): the list, not the tabs above it
+    AUTO_FOCUS = "#cases"
+
     BINDINGS = [
         Binding("slash", "search", "search", id="search"),
         Binding("f3", "app.procedures", "procedures", id="procedures"),
