@@ -23,6 +23,8 @@ FOUR = "four_discussions_two_disclosures"
 BENCH = "bench_meeting"
 GRID = "grid_escalation"
 MEDIATION = "people_mediation"
+HOTLINE = "hotline_12345"
+WISHES = "micro_wishes"
 
 # the people of the demo community (fictional), each acting in the role a step needs
 SECRETARY = Actor.of("马书记", "secretary")
@@ -32,6 +34,9 @@ GRID_MEMBER = Actor.of("王小燕", "grid_member")
 GRID_LEADER = Actor.of("张建国", "grid_leader")
 STREET = Actor.of("城东街道 李科长", "street_office")
 MEDIATOR = Actor.of("刘德明", "mediator")
+OPERATOR = Actor.of("12345 话务员 小吴", "operator")
+UNIT = Actor.of("城东街道 城管科", "unit")
+PARTY_MEMBER = Actor.of("党员 孙阿姨", "party_member")
 
 #: the community Party secretary with the roles his grants give him (declared, for tests)
 DEMO_ACTOR = Actor.of("马书记", "secretary", "convener", "mediation_committee")
@@ -414,6 +419,63 @@ def water_leak(d: Demo) -> Iterator[Wait]:
     yield "2d"
 
 
+# ---------------------------------------------------------------- 12345 热线, 微心愿
+def lift_complaint(d: Demo) -> Iterator[Wait]:
+    """A 12345 complaint about a stopped lift, dispatched to the street's urban management
+    office, handled and replied to; the centre is checking the reply (13 working days)."""
+    d.start(HOTLINE, OPERATOR, {"subject": "小区电梯停运三天无人维修", "caller": "市民 何先生",
+                                "caller_contact": "139****0000", "kind": "complaint",
+                                "content": "和平社区 5 号楼电梯停运三天，物业称等配件，老人无法下楼。"})
+    yield "15m"
+    d.fire("dispatch", OPERATOR, {"unit_name": "城东街道 城管科"})
+    yield "2d"
+    d.fire("reply", UNIT, {"handling_notes": "约谈物业，督促更换电梯主板，当天恢复运行。",
+                           "reply_to_caller": "电梯已修复，已电话告知何先生。", "replied_on": d.day()})
+
+
+def reading_lamp(d: Demo) -> Iterator[Wait]:
+    """A micro-wish (微心愿): a desk lamp for a pupil, claimed by a Party member, not yet fulfilled."""
+    d.start(WISHES, GRID_MEMBER, {"wish": "想要一盏护眼台灯写作业", "resident": "小明（8 岁）",
+                                  "kind": "goods", "estimated_cost": 120})
+    yield "3d"
+    d.fire("claim", PARTY_MEMBER, {"claimant": "党员 孙阿姨", "claimant_kind": "party_member"})
+
+
+# ---------------------------------------------------------------- the quarter's routine (schedules)
+def _scheduled(d: Demo, workflow_id: str, subject_start: str) -> int | None:
+    """The case a schedule started in 和平社区 for the period its subject begins with."""
+    from yishi.engine.types import CaseFilter
+
+    unit = d.units.get("peace")
+    found = [c for c in d.engine.cases(CaseFilter(workflow_id=workflow_id))
+             if c.subject.startswith(subject_start) and unit is not None and c.unit_id == unit.id]
+    return found[0].id if found else None
+
+
+def third_quarter(d: Demo) -> Iterator[Wait]:
+    """和平社区's third quarter, started by the schedules on the quarter's first tick: the
+    representatives' meeting held (art. 26) and 三务公开 posted and archived (art. 30).
+    幸福社区's are left as the schedules started them, with their reminders."""
+    d.engine.tick()  # the schedules start the quarter's cases on a tick (a worker's, in a deployment)
+    meeting = _scheduled(d, "representatives_meeting", "2026年第3季度")
+    disclosure = _scheduled(d, "three_affairs_disclosure", "2026年第3季度")
+    if meeting is None or disclosure is None:
+        return
+    d.record(SECRETARY, {"agenda": "审议停车位划线方案；通报三务公开内容", "meeting_date": d.day(7),
+                         "notified_how": "村民代表微信群、电话"}, case_id=meeting)
+    d.fire("convene", SECRETARY, case_id=meeting)
+    d.record(SECRETARY, {"period": "2026年第3季度", "party_affairs": "发展党员 1 名；开展主题党日 3 次。",
+                         "village_affairs": "完成楼道照明改造；受理居民诉求 42 件。",
+                         "finances": "收入 12.6 万元，支出 9.8 万元（照明改造 4.2 万元等），明细附后。",
+                         "prepared_by": "马书记"}, case_id=disclosure)
+    yield "7d"
+    d.fire("close_meeting", SECRETARY, {
+        "meeting_date": d.day(), "representatives": 31, "attended": 26, "votes_for": 24, "votes_against": 1,
+        "abstentions": 1, "resolution": "同意停车位划线方案，由物业 30 日内实施。",
+        "minutes": "到会代表 26 名；讨论停车位划线方案，表决通过；通报本季度三务公开内容。"}, case_id=meeting)
+    d.fire("submit_for_review", SECRETARY, case_id=disclosure)
+
+
 #: (workflow, days before today the story starts, story)
 STORIES: list[tuple[str, float, Story]] = [
     (FOUR, 118, street_lights),
@@ -430,6 +492,9 @@ STORIES: list[tuple[str, float, Story]] = [
     (BENCH, 12, dangling_cables),
     (MEDIATION, 45, renovation_noise),
     (MEDIATION, 22, water_leak),
+    (HOTLINE, 9, lift_complaint),
+    (WISHES, 10, reading_lamp),
+    ("representatives_meeting", 110, third_quarter),
 ]
 
 

@@ -11,7 +11,7 @@ asked before expiry and decided by the tier above with reasons.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -46,15 +46,22 @@ def dispatched(sc: Scenario, **changes: Any) -> datetime:
 
 
 # ---------------------------------------------------------------- item 7: limits by category
+# dispatched Monday 2026-01-05 09:00 (China); a working-day limit ends at 24:00 of its last day
+END_OF_6_JAN = datetime(2026, 1, 6, 16, 0, tzinfo=timezone.utc)    # 1 working day
+END_OF_26_JAN = datetime(2026, 1, 26, 16, 0, tzinfo=timezone.utc)  # 15 working days (3 weekends)
+
+
 @pytest.mark.parametrize(("category", "urgency", "limit"), [
-    ("exposed_rubbish", "normal", timedelta(days=1)),        # GB/T 30428: 1 working day
-    ("illegal_construction", "normal", timedelta(days=15)),  # GB/T 30428: 15 working days
-    ("facilities", "normal", timedelta(days=2)),             # no category limit: the tier's default
-    ("exposed_rubbish", "urgent", timedelta(hours=2)),       # urgent keeps the urgent limit
+    ("exposed_rubbish", "normal", END_OF_6_JAN),          # GB/T 30428: 1 working day
+    ("illegal_construction", "normal", END_OF_26_JAN),    # GB/T 30428: 15 working days
+    ("facilities", "normal", timedelta(days=2)),          # no category limit: the tier's default
+    ("exposed_rubbish", "urgent", timedelta(hours=2)),    # urgent keeps the urgent limit
 ])
 def test_category_limits_override_the_tier_default(sc: Scenario, category: str, urgency: str,
-                                                   limit: timedelta) -> None:
+                                                   limit: timedelta | datetime) -> None:
     at = dispatched(sc, category=category, urgency=urgency)
+    if isinstance(limit, datetime):
+        limit = limit - at
     assert tier_due(sc) == at + limit
     ticks = [t for t in sc.advance(limit + timedelta(minutes=1)) if t.outcome == "fired"]
     assert [(t.event.at, t.event.dest) for t in ticks] == [(at + limit, "tier_2")]
@@ -63,7 +70,28 @@ def test_category_limits_override_the_tier_default(sc: Scenario, category: str, 
 def test_illegal_construction_keeps_its_limit_at_the_next_tier(sc: Scenario) -> None:
     dispatched(sc, category="illegal_construction")
     escalated = sc.step(GM, "escalate", {"escalation_reason": "需执法部门介入"})
-    assert tier_due(sc) == escalated.event.at + timedelta(days=15)
+    assert escalated.event.at == datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+    assert tier_due(sc) == END_OF_26_JAN  # 15 working days again, from the escalation
+
+
+@pytest.mark.parametrize(("start", "category", "end"), [
+    # Friday 26 September 2025: the next working day is Sunday the 28th, a make-up day (调休)
+    (datetime(2025, 9, 26, 1, 0, tzinfo=timezone.utc), "exposed_rubbish",
+     datetime(2025, 9, 28, 16, 0, tzinfo=timezone.utc)),
+    # Tuesday 30 September 2025: National Day 1-8 October is off, Saturday 11 October is worked;
+    # 15 working days end on Tuesday 28 October
+    (datetime(2025, 9, 30, 1, 0, tzinfo=timezone.utc), "illegal_construction",
+     datetime(2025, 10, 28, 16, 0, tzinfo=timezone.utc)),
+])
+def test_category_limits_count_the_chinese_calendar(make_engine: Any, start: datetime, category: str,
+                                                    end: datetime) -> None:
+    """GB/T 30428's working days on the official calendar (2025 National Day and its 调休)."""
+    with SimClock(start) as clock:
+        sc = Scenario(make_engine(), clock)
+        dispatched(sc, category=category)
+        assert tier_due(sc) == end
+        fired = [t for t in sc.advance(end - start + timedelta(minutes=1)) if t.outcome == "fired"]
+        assert [(t.event.at, t.event.dest) for t in fired] == [(end, "tier_2")]
 
 
 def test_a_deployment_overrides_the_category_table(make_engine: Any, sim_clock: SimClock) -> None:

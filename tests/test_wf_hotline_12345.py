@@ -2,15 +2,15 @@
 
 Source: domain.md "Details worth encoding", the 12345 government hotline loop: accept → dispatch →
 handle → reply → supervise → close → return visit → evaluate; emergencies the same day,
-consultations 3 working days, complaints 13 working days (calendar days stand in until working
-days land); extension requested before expiry; a reminder the day after a missed deadline; the
+consultations 3 working days, complaints 13 working days (on the Chinese calendar, counted from
+the day after dispatch to the end of the last working day, Civil Code art. 201); extension requested before expiry; a reminder the day after a missed deadline; the
 return visit the day after closing; an unsatisfied evaluation that is the unit's fault sends the
 order back. GB/T 30428: a case outside a unit's remit is returned to the dispatcher with reasons.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -47,13 +47,21 @@ def due(sc: Scenario) -> datetime:
     return datetime.fromisoformat(sc.engine.case(sc.case.id).data["intake"]["handling_due"])
 
 
+# dispatched Monday 2026-01-05 09:00 (China): 3 working days end Thursday 8 January at 24:00,
+# 13 end Thursday 22 January at 24:00 (two weekends between)
+END_OF_8_JAN = datetime(2026, 1, 8, 16, 0, tzinfo=timezone.utc)
+END_OF_22_JAN = datetime(2026, 1, 22, 16, 0, tzinfo=timezone.utc)
+
+
 @pytest.mark.parametrize(("kind", "limit"), [("emergency", timedelta(hours=12)),
-                                             ("consultation", timedelta(days=3)),
-                                             ("complaint", timedelta(days=13)),
-                                             ("request", timedelta(days=13))])
+                                             ("consultation", END_OF_8_JAN),
+                                             ("complaint", END_OF_22_JAN),
+                                             ("request", END_OF_22_JAN)])
 def test_deadline_by_kind_and_a_reminder_the_day_after_it_is_missed(sc: Scenario, kind: str,
-                                                                   limit: timedelta) -> None:
+                                                                   limit: timedelta | datetime) -> None:
     at = dispatched(sc, kind=kind)
+    if isinstance(limit, datetime):
+        limit = limit - at
     assert due(sc) == at + limit
     ticks = sc.advance(limit + timedelta(days=2))
     assert [(t.outcome, t.event.at, t.event.data["remind"]) for t in ticks] == [
@@ -84,15 +92,15 @@ def test_extension_before_expiry_approved_or_refused_with_reasons(sc: Scenario) 
     sc.step(UNIT, "request_extension", {"extension_reason": "需厂家派工程师"})
     assert sc.refused(UNIT, "approve_extension", {"extension_decision": "同意"}).verdicts[0].rule == "role"
     sc.step(SUP, "approve_extension", {"extension_decision": "情况属实，同意延期"})
-    assert due(sc) == at + timedelta(days=3)  # the first deadline stays in the intake record …
+    assert due(sc) == END_OF_8_JAN  # the first deadline (3 working days) stays in the intake record …
     handling = sc.case.data["handling"]
-    assert datetime.fromisoformat(handling["handling_due"]) == at + timedelta(days=8)  # … extended here
+    assert datetime.fromisoformat(handling["handling_due"]) == END_OF_8_JAN + timedelta(days=5)  # … extended here
     assert handling["extensions"] == 1
     # one extension only; and the overdue reminder moved with the deadline
     again = sc.refused(UNIT, "request_extension", {"extension_reason": "再等等"})
     assert [v.reason_en for v in failing(again)] == ["needs extensions granted to be 0 (it is 1)"]
-    ticks = sc.advance("7d")
-    assert [t.event.at for t in ticks] == [at + timedelta(days=9)]
+    ticks = sc.advance("10d")
+    assert [t.event.at for t in ticks] == [END_OF_8_JAN + timedelta(days=6)]
 
 
 def test_extension_after_expiry_is_refused_and_a_refusal_needs_reasons(sc: Scenario) -> None:
@@ -103,11 +111,11 @@ def test_extension_after_expiry_is_refused_and_a_refusal_needs_reasons(sc: Scena
     assert failing(refused)[0].reason_en == "required fields not filled in: the reasons for the decision"
     sc.step(SUP, "refuse_extension", {"extension_decision": "咨询类诉求应按时答复"})
     assert sc.case.data["handling"]["extension_pending"] is False
-    sc.advance("3d")  # the deadline has passed
+    sc.advance("4d")  # the deadline (the end of 8 January) has passed
     late = sc.refused(UNIT, "request_extension", {"extension_reason": "还需时间"})
     (verdict,) = failing(late)
     assert verdict.rule == "before_due"
-    assert verdict.reason_zh.startswith("办理期限（2026-01-08 09:00）已届满，须在届满前提出")
+    assert verdict.reason_zh.startswith("办理期限（2026-01-09 00:00）已届满，须在届满前提出")
 
 
 def test_outside_the_remit_returned_to_the_dispatcher_with_reasons(sc: Scenario) -> None:

@@ -60,6 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no": {"zh": "否", "en": "no"},
     # tick / verify
     "tick_nothing": {"zh": "没有到期的定时事项。", "en": "nothing is due."},
+    "tick_scheduled": {"zh": "按日程新建 #{case}：{subject}（{procedure}）{unit}",
+                       "en": "scheduled: started #{case} {subject} ({procedure}){unit}"},
     "tick_reminded": {"zh": "案件 #{case}：提醒 {target}（{state}）",
                       "en": "case #{case}: reminded {target} ({state})"},
     "tick_fired": {"zh": "案件 #{case}：自动办理“{target}”（{state}）", "en": "case #{case}: automatically “{target}” ({state})"},

@@ -27,11 +27,15 @@ def tick(ctx: typer.Context,
     when = parse_when(now, s.lang)
     engine = s.engine(ctx)
     results = engine.tick(when)
+    started = list(getattr(engine, "scheduled", []) or [])  # cases the schedules started (yishi.time)
     following = engine.next_due()
     if as_json:
-        emit_json({"results": [tick_json(r) for r in results], "next_due": jsonable(following)})
+        emit_json({"results": [tick_json(r) for r in results], "next_due": jsonable(following),
+                   "scheduled": [{"case_id": c.id, "workflow_id": c.workflow_id, "subject": c.subject,
+                                  "unit_id": c.unit_id} for c in started]})
         return
-    print_tick_results(engine, results, s.lang)
+    print_tick_results(engine, results, s.lang, quiet=bool(started))
+    print_scheduled(engine, started, s.lang)
     if following is not None:
         console().print(t("next_due", s.lang, at=local(following, s.lang)), style="dim")
 
@@ -49,6 +53,17 @@ def print_tick_results(engine: Engine, results: list[TickResult], lang: str, *, 
         out.print(t(f"tick_{r.outcome}", lang, case=r.timer.case_id,
                     target=timer_target(engine, r.timer, lang),
                     state=state, reason=r.reason_zh if lang == "zh" else r.reason), soft_wrap=True)
+
+
+def print_scheduled(engine: Engine, cases: list[Any], lang: str) -> None:
+    """One line per case a schedule started: its number, subject, procedure and unit."""
+    units = {u.id: u.name for u in engine.org.units()} if cases else {}
+    for case in cases:
+        title = engine.definition_of(case).title.get(lang)
+        unit = units.get(case.unit_id, "") if case.unit_id is not None else ""
+        console().print(t("tick_scheduled", lang, case=case.id, subject=case.subject, procedure=title,
+                          unit=f"（{unit}）" if unit and lang == "zh" else (f" ({unit})" if unit else "")),
+                        soft_wrap=True)
 
 
 def tick_json(r: TickResult) -> dict[str, Any]:

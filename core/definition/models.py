@@ -366,13 +366,16 @@ class Schedule(_Model):
     """Start a case of this workflow on a calendar: ``every`` week, month, quarter or year, on
     ``day`` (of the period's first month; of the week, 1 = Monday) at ``at`` (local time), with
     the first step's ``data`` ("{period}" in a text becomes e.g. 2026年第1季度). Exactly one
-    case per period, however many workers tick (``yishi.time.schedules``)."""
+    case per period, however many workers tick (``yishi.time.schedules``); with ``units`` (kinds
+    of organisation unit: community, grid, street …, or 社区, 村, 网格 …) one per unit of those kinds, in that unit (none while
+    the organisation has no such unit)."""
 
     id: Ident
     every: Literal["week", "month", "quarter", "year"]
     day: int = Field(default=1, ge=1, le=28)
     at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     data: dict[str, Any] = Field(default_factory=dict)
+    units: list[str] = Field(default_factory=list)
     title: Text | None = None
 
 

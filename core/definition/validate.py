@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from yishi.definition.schedule_checks import check_schedules
 from yishi.definition.graph_checks import Ghosts, Graph, check_graph, check_initial
 from yishi.definition.models import FormField, Workflow, parse_fraction
 from yishi.definition.operands import (
@@ -275,6 +276,7 @@ class _Checker:
         self._timers()
         self._forms()
         self._documents()
+        check_schedules(self.w, self.w.initial_state() if self._has_initial() else None, self._add)
         for j, role in enumerate(self.w.start_roles):
             if role not in self.w.roles:
                 self._add(("start_roles", j), f"start_roles: unknown role {role!r}",

@@ -153,26 +153,44 @@ def run_schedules(engine: Engine, now: datetime) -> list[Case]:
     for item in planned:
         first, due = current(item.spec, now, engine.tz)
         period = period_key(item.spec, first)
-        if now < due or (item.key, period) in seen:
+        if now < due:
             continue
         label = period_label(item.spec, first)
         data = {k: (v.replace("{period}", label) if isinstance(v, str) else v) for k, v in item.spec.data.items()}
-        result = None
-        try:
-            with engine.store.write() as tx:
-                if tx.claim_schedule_run(item.key, period, now):
-                    result = engine._open_case(tx, item.workflow_id, None, SYSTEM, data, now)  # noqa: SLF001
-                    tx.set_schedule_case(item.key, period, result[0].id)
-        except YishiError as exc:
-            log.error("schedule %s could not start its case for %s: %s", item.key, period, exc)
-        seen.add((item.key, period))
-        if result is not None:
-            case, event, notes = result
-            engine._stored.add(case.workflow_sha256)  # noqa: SLF001
-            engine.pm.hook.yishi_event_committed(engine=engine, case=case, event=event, notifications=notes)
-            log.info("schedule %s started case #%s for %s", item.key, case.id, period)
-            started.append(case)
+        for key, unit_id in _targets(engine, item):
+            if (key, period) in seen:
+                continue
+            result = None
+            try:
+                with engine.store.write() as tx:
+                    if tx.claim_schedule_run(key, period, now):
+                        result = engine._open_case(tx, item.workflow_id, None, SYSTEM, data, now,  # noqa: SLF001
+                                                   unit_id=unit_id)
+                        tx.set_schedule_case(key, period, result[0].id)
+            except YishiError as exc:
+                log.error("schedule %s could not start its case for %s: %s", key, period, exc)
+            seen.add((key, period))
+            if result is not None:
+                case, event, notes = result
+                engine._stored.add(case.workflow_sha256)  # noqa: SLF001
+                engine.pm.hook.yishi_event_committed(engine=engine, case=case, event=event, notifications=notes)
+                log.info("schedule %s started case #%s for %s", key, case.id, period)
+                started.append(case)
     return started
+
+
+def _targets(engine: Engine, item: Planned) -> list[tuple[str, int | None]]:
+    """(run key, unit) of each case a due period starts: one per unit of the schedule's kinds
+    (key ``schedule@unit id``; none while the organisation has no such unit), or, for a schedule
+    without ``units``, the one case without a unit."""
+    if not item.spec.units:
+        return [(item.key, None)]
+    from yishi.org.model import KIND_WORDS
+
+    kinds = {KIND_WORDS.get(k.strip().lower(), KIND_WORDS.get(k.strip(), k)) for k in item.spec.units}
+    with engine.store.read() as tx:
+        units = [u for u in tx.org().units() if u.kind in kinds]
+    return [(f"{item.key}@{u.id}", u.id) for u in units]
 
 
 def runs(engine: Engine, schedule: str | None = None) -> list[tuple[str, str, int | None, datetime]]:
