@@ -37,6 +37,8 @@ MEDIATOR = Actor.of("刘德明", "mediator")
 OPERATOR = Actor.of("12345 话务员 小吴", "operator")
 UNIT = Actor.of("城东街道 城管科", "unit")
 PARTY_MEMBER = Actor.of("党员 孙阿姨", "party_member")
+SUPERVISOR = Actor.of("监委会 钱主任", "supervisor")
+VILLAGE_COMMITTEE = Actor.of("马书记", "village_committee")
 
 #: the community Party secretary with the roles his grants give him (declared, for tests)
 DEMO_ACTOR = Actor.of("马书记", "secretary", "convener", "mediation_committee")
@@ -474,6 +476,14 @@ def third_quarter(d: Demo) -> Iterator[Wait]:
         "abstentions": 1, "resolution": "同意停车位划线方案，由物业 30 日内实施。",
         "minutes": "到会代表 26 名；讨论停车位划线方案，表决通过；通报本季度三务公开内容。"}, case_id=meeting)
     d.fire("submit_for_review", SECRETARY, case_id=disclosure)
+    yield "2d"
+    d.fire("approve", SUPERVISOR, {"reviewed_by": "监委会 钱主任", "review_date": d.day(),
+                                  "review_opinion": "收支明细与凭证相符，同意公开。", "approved": True},
+           case_id=disclosure)
+    d.record(VILLAGE_COMMITTEE, {"posted_on": d.day(), "places": ["notice_board", "wechat_group"]},
+             case_id=disclosure)
+    yield "8d"
+    d.fire("archive", VILLAGE_COMMITTEE, case_id=disclosure)
 
 
 #: (workflow, days before today the story starts, story)

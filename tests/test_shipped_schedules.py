@@ -42,8 +42,8 @@ def test_each_community_gets_its_quarterly_meeting_and_disclosure_once(tmp_path:
         engine.tick()
         assert _by_unit(engine, RM)[1::2] == [("和平社区", "2026年第2季度村（居）民代表会议"),
                                              ("幸福社区", "2026年第2季度村（居）民代表会议")]
-        assert _by_unit(engine, TA) == [("和平社区", "2026年第1季度"), ("和平社区", "2026年第2季度"),
-                                       ("幸福社区", "2026年第1季度"), ("幸福社区", "2026年第2季度")]
+        assert _by_unit(engine, TA) == [("和平社区", "2026年第1季度三务公开"), ("和平社区", "2026年第2季度三务公开"),
+                                       ("幸福社区", "2026年第1季度三务公开"), ("幸福社区", "2026年第2季度三务公开")]
         meeting = engine.cases(CaseFilter(workflow_id=RM))[0]
         assert meeting.data["preparing"]["kind"] == "regular" and meeting.state == "preparing"
         clock.advance(timedelta(days=91))  # 1 July: the third quarter

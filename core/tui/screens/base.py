@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from dataclasses import replace
+
 from textual import events, on
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -14,6 +17,19 @@ if TYPE_CHECKING:
 
 class YishiScreen(Screen[Any]):
     """A screen that loads from the engine once it is open and relabels itself on a language switch."""
+
+    #: actions whose keys keep working here but are left out of the footer (an 80-column footer
+    #: holds about eight keys; F1 lists them all)
+    FOOTER_HIDDEN: frozenset[str] = frozenset()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        if not self.FOOTER_HIDDEN:
+            return bindings
+        return {key: (active._replace(binding=replace(active.binding, show=False))
+                      if active.binding.action in self.FOOTER_HIDDEN and active.binding.show else active)
+                for key, active in bindings.items()}
 
     @property
     def yishi(self) -> YishiApp:

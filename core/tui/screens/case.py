@@ -49,6 +49,9 @@ class CaseScreen(YishiScreen):
         Binding("f12", "documents", "documents", id="documents", show=False),
     ]
 
+    # the footer keeps the case's own keys at 80 columns; quit and language are on the case list
+    FOOTER_HIDDEN = frozenset({"quit", "toggle_lang"})
+
     def __init__(self, case_id: int) -> None:
         super().__init__(id=f"case-{case_id}")
         self.case_id = case_id

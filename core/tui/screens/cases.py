@@ -26,6 +26,8 @@ class CasesScreen(YishiScreen):
     # back from a dialog with nothing focused (a browser session starts blurred, so the table's
     # focus is gone by the time the login screen closes): the list, not the tabs above it
     AUTO_FOCUS = "#cases"
+    # at 80 columns: the list re-reads itself every few seconds, so F5 works but is not shown
+    FOOTER_HIDDEN = frozenset({"refresh"})
 
     BINDINGS = [
         Binding("slash", "search", "search", id="search"),
@@ -136,6 +138,7 @@ class CasesScreen(YishiScreen):
         self.page = page
         self.page_offset = page.offset
         self._fill(page)
+        self.refresh_bindings()  # ] and [ are shown only when there is a page to go to
 
     def _fill(self, page: CasesPage) -> None:
         table = self.query_one("#cases", DataTable)
@@ -210,6 +213,14 @@ class CasesScreen(YishiScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", Tabs).active = f"tab-{tab}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "page" and parameters:
+            if self.page is None:
+                return False
+            offset = self.page_offset + int(str(parameters[0])) * self.yishi.page_size
+            return 0 <= offset < self.page.total
+        return True
 
     def action_page(self, step: int) -> None:
         if self.page is None or self.engine is None:
