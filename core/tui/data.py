@@ -507,6 +507,10 @@ def _deadline_view(engine: Engine, wf: Workflow, timer: Any, now: datetime, lang
     if state is not None:
         what = f"{state.title.get(lang)} · {what}"
     pending = timer.status == "pending"
+    if pending:
+        year = timer.due_at.astimezone(engine.tz).year
+        if not engine.calendar.is_published(year):  # working days in that year are estimated
+            what += " · " + tr("dl.estimated", lang, year=year)
     return DeadlineView(due=local(timer.due_at, engine.tz),
                         countdown=relative(timer.due_at, now, lang) if pending else "",
                         what=what, status=tr(f"dl.status.{timer.status}", lang), pending=pending,

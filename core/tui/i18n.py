@@ -181,6 +181,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dl.status.skipped": ("已跳过", "skipped"),
     "dl.status.cancelled": ("已取消", "cancelled"),
     "dl.item": ("第 {n} 项", "item {n}"),
+    "dl.estimated": ("{year} 年节假日安排未公布，按工作日计的期限为估算，公布后请复核",
+                     "{year}'s official holidays are not published yet: working-day deadlines are estimated; re-check once published"),
     "step.done": ("已完成", "done"),
     "steps_done": ("已完成 {n} 步", "{n} steps done"),
     "step.current": ("当前", "current"),
