@@ -212,7 +212,8 @@ async def test_numbers_and_dates_say_at_once_what_is_wrong(engine: Engine) -> No
         assert str(screen.query_one("#error-attended", Static).render()) == ""
         date_box = screen.query_one("#input-meeting_date", Input)
         for typed, shown in (("2026/12/1", "2026-12-01"), ("2026年12月1日", "2026-12-01"),
-                             ("今天", "2026-11-20"), ("+3d", "2026-11-23")):
+                             ("今天", "2026-11-20"), ("+3d", "2026-11-23"),
+                             ("+3wd", "2026-11-25"), ("+1工作日", "2026-11-23")):  # Friday the 20th
             date_box.value = ""
             date_box.focus()
             await pilot.press(*typed, "tab")
@@ -418,3 +419,16 @@ def cell_width(text: str) -> int:
     from rich.cells import cell_len
 
     return cell_len(text)
+
+
+def test_working_day_shortcuts_follow_the_chinese_calendar() -> None:
+    """+Nwd counts working days: the 2025 National Day (1-8 October) is skipped and the make-up
+    Sunday 28 September and Saturday 11 October are worked (调休)."""
+    from datetime import date
+
+    from yishi.tui.inputs import parse_date
+
+    assert parse_date("+1wd", date(2025, 9, 26), "zh") == ("2025-09-28", "")
+    assert parse_date("+3wd", date(2025, 9, 30), "zh") == ("2025-10-11", "")
+    assert parse_date("-1工作日", date(2025, 10, 9), "en") == ("2025-09-30", "")
+    assert parse_date("+3 个工作日", date(2025, 9, 30), "zh") == ("2025-10-11", "")

@@ -50,7 +50,7 @@ class LocalSelect(Select[str]):
         yield LocalOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
 
 
-PLACEHOLDERS = {"date": ("2026-12-01 / 今天 / +3d", "2026-12-01 / today / +3d"),
+PLACEHOLDERS = {"date": ("2026-12-01 / 今天 / +3d / +3wd", "2026-12-01 / today / +3d / +3wd"),
                 "datetime": ("2026-12-01 14:30", "2026-12-01 14:30")}
 
 
@@ -160,7 +160,9 @@ class FormView(Vertical):
 
         today = getattr(self.app, "today", None)
         day = today() if callable(today) else date.today()
-        return (parse_date if f.type == "date" else parse_datetime)(raw, day, self.lang)
+        engine = getattr(self.app, "engine", None)
+        work = getattr(engine, "calendar", None)  # +3wd on the deployment's working-day calendar
+        return (parse_date if f.type == "date" else parse_datetime)(raw, day, self.lang, work)
 
     def typed_error(self, f: FieldView, raw: str) -> str:
         """What is wrong with ``raw`` as typed so far ('' when nothing): digits in a number
