@@ -66,8 +66,8 @@ class Demo:
         return self.engine  # its now() is the simulation's stored clock
 
     def start(self, workflow_id: str, who: Actor, data: dict[str, Any]) -> Case:
-        # grid events and disputes arise in a grid; the community's own procedures in the community
-        unit = self.units.get("peace_1" if workflow_id in (GRID, MEDIATION) else "peace")
+        # grid events, disputes and micro-wishes arise in a grid; the community's own procedures in the community
+        unit = self.units.get("peace_1" if workflow_id in (GRID, MEDIATION, WISHES) else "peace")
         case = self.engine.start(workflow_id, who, data, unit=unit)
         self.case_id = case.id
         return case

@@ -116,7 +116,7 @@ def test_workflows_list_in_both_languages(cli: Invoke) -> None:
     # only the shipped files: an installed plugin (e.g. examples/yishi-microwish) may add more
     shipped = {w["id"]: w for w in data["workflows"] if "/workflows/" in w["file"].replace("\\", "/")}
     assert sorted(shipped) == ["bench_meeting", FOUR, "grid_escalation", "hotline_12345", "micro_wishes",
-                              "people_mediation", "three_affairs_disclosure"]
+                              "people_mediation", "representatives_meeting", "three_affairs_disclosure"]
     assert shipped[FOUR]["title"] == {"zh": "四议两公开", "en": "Four discussions, two disclosures"}
     assert data["problems"] == []
 
@@ -396,7 +396,7 @@ def test_tick_far_in_the_future_sends_the_reminder(cli: Invoke) -> None:
     assert ticked.exit_code == 0, ticked.output
     assert f"案件 #{case_id}：提醒 党组织书记（决议公开）" in ticked.stdout  # titles, not ids
     again = json.loads(cli("tick", "--now", "2099-01-01T00:00:00Z", "--json").stdout)
-    assert again == {"results": [], "next_due": None}
+    assert again == {"results": [], "next_due": None, "scheduled": []}
     events = json.loads(cli("case", "history", str(case_id), "--json").stdout)
     assert events[-1]["kind"] == "remind" and events[-1]["actor"] == "system"
 

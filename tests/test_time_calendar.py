@@ -251,3 +251,16 @@ def test_the_kit_runs_a_simulation_database_in_working_days(make_engine: object)
     assert [t.outcome for t in ticks] == ["reminded"]  # the 7-day notice ran out on the way
     sc.step(sec, "start_implementation", {"notice_place": "村务公开栏"})
     sc.expect_state("implementation")
+
+
+def test_the_same_day_ends_at_24_00_local() -> None:
+    """'0cd': by 24:00 of the starting day (12345 emergencies "the same day"); '1cd': of the next
+    (Civil Code arts. 201, 203), whatever the calendar says about working days."""
+    from yishi.time.durations import add_duration, describe
+
+    sat = datetime(2025, 10, 4, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in China, a holiday
+    assert add_duration(sat, "0cd") == datetime(2025, 10, 4, 16, 0, tzinfo=timezone.utc)
+    assert add_duration(sat, "1cd") == datetime(2025, 10, 5, 16, 0, tzinfo=timezone.utc)
+    assert add_duration(datetime(2025, 10, 4, 17, 0, tzinfo=timezone.utc), "0cd") == \
+        datetime(2025, 10, 5, 16, 0, tzinfo=timezone.utc)  # 01:00 on the 5th in China: that day
+    assert (describe("0cd", "zh"), describe("0cd", "en")) == ("当日（24时前）", "the same day (by 24:00)")

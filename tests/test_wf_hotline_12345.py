@@ -51,9 +51,10 @@ def due(sc: Scenario) -> datetime:
 # 13 end Thursday 22 January at 24:00 (two weekends between)
 END_OF_8_JAN = datetime(2026, 1, 8, 16, 0, tzinfo=timezone.utc)
 END_OF_22_JAN = datetime(2026, 1, 22, 16, 0, tzinfo=timezone.utc)
+END_OF_5_JAN = datetime(2026, 1, 5, 16, 0, tzinfo=timezone.utc)  # emergencies: the same day, by 24:00
 
 
-@pytest.mark.parametrize(("kind", "limit"), [("emergency", timedelta(hours=12)),
+@pytest.mark.parametrize(("kind", "limit"), [("emergency", END_OF_5_JAN),
                                              ("consultation", END_OF_8_JAN),
                                              ("complaint", END_OF_22_JAN),
                                              ("request", END_OF_22_JAN)])

@@ -113,6 +113,11 @@ class WorkCalendar:
         self._check_published(last)
         return self._end_of(last)
 
+    def end_of_day_after(self, start: datetime, days: int) -> datetime:
+        """24:00 (local) of the ``days``-th day after the day of ``start``; ``0``: of that same
+        day (arts. 201, 203: the starting day is not counted, the last day ends at 24:00)."""
+        return self._end_of(self._local(start).date() + timedelta(days=days))
+
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The end (24:00, local) of the ``days``-th working day after the day of ``start``
         (art. 201: the starting day is not counted); ``0`` is the end of the starting day, or

@@ -70,28 +70,36 @@ def format_duration(delta: timedelta) -> str:
     return sign + "".join(out)
 
 
-_SPAN = re.compile(r"^(?P<n>\d+)\s*(?P<unit>mo|wd|wh)$")
+_SPAN = re.compile(r"^(?P<n>\d+)\s*(?P<unit>mo|wd|wh|cd)$")
 _ISO_MONTHS = re.compile(r"^P(?P<n>\d+)M$")
-SPAN_HINT = "write e.g. '7d', '36h', '1mo' (calendar months), '3wd' (working days) or '1wh' (working hours)"
-SPAN_HINT_ZH = "例如 '7d'、'36h'、'1mo'（自然月）、'3wd'（工作日）或 '1wh'（工作小时）"
-_UNITS = {"mo": ("个月", "month"), "wd": ("个工作日", "working day"), "wh": ("个工作小时", "working hour")}
+SPAN_HINT = ("write e.g. '7d', '36h', '1mo' (calendar months), '3wd' (working days), '1wh' (working hours) "
+             "or '0cd' (to the end of the same day)")
+SPAN_HINT_ZH = "例如 '7d'、'36h'、'1mo'（自然月）、'3wd'（工作日）、'1wh'（工作小时）或 '0cd'（当日24时前）"
+_UNITS = {"mo": ("个月", "month"), "wd": ("个工作日", "working day"), "wh": ("个工作小时", "working hour"),
+          "cd": ("日（至当日24时）", "day (to 24:00)")}
 
 
 @dataclass(frozen=True)
 class Span:
-    """A span in calendar months (``mo``), working days (``wd``) or working hours (``wh``):
-    how long it lasts depends on where it starts, so it is added with ``add_duration``."""
+    """A span in calendar months (``mo``), working days (``wd``), working hours (``wh``) or whole
+    days ending at 24:00 (``cd``; ``0cd`` is "the same day", Civil Code art. 201: the starting day
+    is not counted): how long it lasts depends on where it starts, so it is added with
+    ``add_duration``."""
 
     amount: int
-    unit: str  # mo | wd | wh
+    unit: str  # mo | wd | wh | cd
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
 
     def zh(self) -> str:
+        if self.unit == "cd" and self.amount == 0:
+            return "当日（24时前）"
         return f"{self.amount}{_UNITS[self.unit][0]}"
 
     def en(self) -> str:
+        if self.unit == "cd" and self.amount == 0:
+            return "the same day (by 24:00)"
         word = _UNITS[self.unit][1]
         return f"{self.amount} {word}{'' if self.amount == 1 else 's'}"
 
@@ -133,6 +141,8 @@ def add_duration(start: datetime, value: str | int | float | timedelta | Span, *
         return calendar.add_months(start, span.amount)
     if span.unit == "wd":
         return calendar.add_working_days(start, span.amount)
+    if span.unit == "cd":
+        return calendar.end_of_day_after(start, span.amount)
     return calendar.add_working_hours(start, span.amount)
 
 
