@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +139,26 @@ class Tx(ABC):
     def claim_due_timer(self, now: datetime) -> TimerRow | None:
         """The earliest pending timer due at ``now``, locked so no other worker takes it."""
 
+    def claim_due_timers(self, now: datetime, limit: int, *,
+                         skip_cases: frozenset[int] = frozenset()) -> list[TimerRow]:
+        """Up to ``limit`` pending timers due at ``now``, earliest first (due time, then id),
+        their cases locked so no other worker takes them; none of the cases in ``skip_cases``.
+        A store without a batch claim gives one at a time (``claim_due_timer``)."""
+        timer = self.claim_due_timer(now)
+        return [timer] if timer is not None and timer.case_id not in skip_cases else []
+
+    def timer_pending(self, timer: TimerRow) -> bool:
+        """Whether the timer is still pending (within a batch, an earlier step may have cancelled it)."""
+        return any(t.id == timer.id and t.status == "pending" for t in self.timers(timer.case_id))
+
+    #: whether ``savepoint()`` really undoes its block alone; if not, an error in one timer of a
+    #: batch ends the whole transaction (nothing of the batch is saved)
+    savepoints: bool = False
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A block whose writes are undone alone if it raises (the transaction goes on)."""
+        return nullcontext()
+
     @abstractmethod
     def finish_timer(self, timer_id: int, *, status: str, result: str, at: datetime) -> None:
         """Mark a timer fired, refused or cancelled."""
@@ -270,6 +290,12 @@ class Store(ABC):
     @abstractmethod
     def read(self) -> AbstractContextManager[Tx]:
         """A read-only transaction."""
+
+    def watch_timers(self, seen: Callable[[datetime], None]) -> Callable[[], None] | None:
+        """Call ``seen(due)`` after every committed transaction that added timers (in this
+        process, on this database), with the earliest of their due times; returns the function
+        that stops it. None: this store cannot (then ask ``next_due``)."""
+        return None
 
     @abstractmethod
     def close(self) -> None:

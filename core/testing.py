@@ -28,39 +28,60 @@ DEFAULT_START = datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)  # a Monday, 09:
 
 
 class SimClock:
-    """Simulated time on freezegun: enter once, then move (moving costs microseconds).
+    """Simulated time: ``advance(delta)`` moves it without firing timers; ``run_until(engine,
+    when)`` fires every timer due on the way, each at its own due time, in due order.
 
-    ``advance(delta)`` moves time without firing timers; ``run_until(engine, when)`` jumps
-    from one due timer to the next, ticking the engine at each timer's own due time, so
-    timers fire in order and each sees the right "now".
+    By default it runs on freezegun (entered once, then moved: moving costs microseconds), so
+    ``datetime.now()`` in any code reads the simulated time. Inject it into the engine
+    (``Engine.open(url, clock=sim)``) and the engine reads its time from it directly; then
+    ``SimClock(start, freeze=False)`` needs no freezegun at all, as long as no code of yours
+    calls ``datetime.now()`` (rules and actions get ``ctx.now``).
+
+    The clock knows when the next timer is due without asking the database before every step:
+    the store tells it the due time of every timer added on the database in this process
+    (``Store.watch_timers``); it asks the database only after a tick.
     """
 
-    def __init__(self, start: datetime = DEFAULT_START) -> None:
-        self._start = as_utc(start)
+    def __init__(self, start: datetime = DEFAULT_START, *, freeze: bool = True) -> None:
+        self._at = as_utc(start)
+        self.freeze = freeze
         self._freezer: Any = None
         self._frozen: Any = None
+        self._next: dict[int, list[Any]] = {}  # id(engine) -> [next due or None, engine, stop]
 
     def __enter__(self) -> SimClock:
-        from freezegun import freeze_time
+        if self.freeze:
+            from freezegun import freeze_time
 
-        self._freezer = freeze_time(self._start)
-        self._frozen = self._freezer.start()
+            self._freezer = freeze_time(self._at)
+            self._frozen = self._freezer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for _due, _engine, stop in self._next.values():
+            if stop is not None:
+                stop()
+        self._next.clear()
         if self._freezer is not None:
             self._freezer.stop()
             self._freezer = None
 
     def now(self) -> datetime:
-        """The simulated now (aware UTC); also what ``datetime.now()`` returns while running."""
-        return datetime.now(timezone.utc)
+        """The simulated now (aware UTC); also what ``datetime.now()`` returns while frozen."""
+        return self._at
 
     def move_to(self, when: datetime) -> None:
         when = as_utc(when)
-        if when < self.now():
-            raise ValueError(f"time only moves forward: {when.isoformat()} is before {self.now().isoformat()}")
-        self._frozen.move_to(when)
+        if when < self._at:
+            raise ValueError(f"time only moves forward: {when.isoformat()} is before {self._at.isoformat()}")
+        self._at = when
+        if self._frozen is not None:
+            self._frozen.move_to(when)
+
+    def set(self, when: datetime) -> None:
+        """Move to ``when`` if it is later (what an engine does with an injected clock)."""
+        if as_utc(when) > self._at:
+            self.move_to(when)
 
     def advance(self, delta: timedelta | str, *, calendar: Any = None) -> datetime:
         """Move time forward by ``delta`` (``timedelta``, ``'7d'``, or ``'3wd'``/``'1mo'`` on
@@ -68,21 +89,45 @@ class SimClock:
         self.move_to(add_duration(self.now(), delta, calendar=calendar))
         return self.now()
 
+    def next_due(self, engine: Engine) -> datetime | None:
+        """When ``engine``'s next timer is due, or earlier (a timer since cancelled): kept in
+        process from what the store reports, read from the database after each tick."""
+        entry = self._next.get(id(engine))
+        if entry is None or entry[1] is not engine:
+            entry = self._next[id(engine)] = [None, engine, None]
+
+            def seen(due: datetime, entry: list[Any] = entry) -> None:
+                if entry[0] is None or due < entry[0]:
+                    entry[0] = due
+            entry[2] = engine.store.watch_timers(seen)
+            entry[0] = engine.next_due()
+        elif entry[2] is None:  # a store that cannot tell: ask it
+            entry[0] = engine.next_due()
+        return entry[0]
+
     def run_until(self, engine: Engine, when: datetime | timedelta | str) -> list[TickResult]:
         """Fire every timer due up to ``when`` (a moment, or a span from now), each at its due time."""
         if not isinstance(when, datetime):
             when = add_duration(self.now(), when, calendar=engine.calendar)
         when = as_utc(when)
         results: list[TickResult] = []
-        while True:
-            due = engine.next_due()
-            if due is None or due > when:
-                break
-            if due > self.now():
-                self.move_to(due)
-            results.extend(engine.tick(self.now()))
+        due = self.next_due(engine)
+        if due is not None and due <= when:
+            if engine.clock is self:  # the engine moves this clock to each timer's due time
+                results = engine.tick(when, at_due=True)
+            else:  # the system clock (under freezegun): stop at each due time
+                while due is not None and due <= when:
+                    self.move_to(max(due, self.now()))
+                    results.extend(engine.tick(self.now()))
+                    due = self._refresh(engine)
+            self._refresh(engine)
         self.move_to(max(when, self.now()))
         return results
+
+    def _refresh(self, engine: Engine) -> datetime | None:
+        entry = self._next[id(engine)]
+        entry[0] = engine.next_due()
+        return entry[0]
 
 
 def actor(spec: Actor | str | tuple[str, ...]) -> Actor:

@@ -50,7 +50,8 @@ Report = Callable[["TickResult | Attempt | YishiError | Outage"], None]
 
 
 class Worker:
-    """Runs ``engine.tick`` and outbox delivery, one item at a time, until ``stop()``.
+    """Runs ``engine.tick`` (``batch`` timers a transaction) and outbox delivery (one
+    notification at a time) until ``stop()``.
 
     ``interval``: seconds to sleep when nothing is due. ``channels``: deliver only these
     notifier channels (default: every channel this engine has). ``report(item)`` is called with
@@ -59,8 +60,9 @@ class Worker:
     """
 
     def __init__(self, engine: Engine, *, interval: float = 5.0, channels: list[str] | None = None,
-                 report: Report | None = None, max_wait: float = 60.0) -> None:
+                 report: Report | None = None, max_wait: float = 60.0, batch: int = 50) -> None:
         self.engine = engine
+        self.batch = batch  # timers a transaction (one commit for all of them)
         self.interval = interval
         self.max_wait = max(max_wait, interval)
         self.outage: StorageError | None = None  # the database is unreachable since this error
@@ -117,11 +119,12 @@ class Worker:
             self.report(Outage(True))
 
     def _tick_one(self) -> int:
-        ticked = self.engine.tick(limit=1)  # one timer, in its own transaction
+        ticked = self.engine.tick(limit=self.batch)  # one batch: one transaction
         for result in ticked:
             self.totals.count(self.totals.timers, result.outcome)
             self.report(result)
-        return len(ticked)
+        # a timer whose step failed stays pending: it is tried again on the next pass, not now
+        return sum(r.outcome != "failed" for r in ticked)
 
     def _deliver_one(self) -> int:
         attempt = deliver_one(self.engine, channels=self.channels)

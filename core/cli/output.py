@@ -69,6 +69,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "en": "case #{case}: {target} was refused: {reason}"},
     "tick_skipped": {"zh": "案件 #{case}：定时事项已失效（案件已进入下一步）",
                      "en": "case #{case}: timer skipped (the case had moved on)"},
+    "tick_failed": {"zh": "案件 #{case}：{target} 执行出错，未保存，下次重试：{reason}",
+                    "en": "case #{case}: {target} failed, nothing saved, tried again next time: {reason}"},
     "next_due": {"zh": "下一个到期：{at}", "en": "next due: {at}"},
     "verify_ok": {"zh": "校验通过：{cases} 件案件，{events} 条记录，哈希链完整；每件案件的状态、表单数据与定时均与其记录重放一致；"
                         "{defs} 份已保存的流程定义与其 sha256 相符。",

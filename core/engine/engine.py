@@ -64,7 +64,7 @@ class TickResult:
     """What one due timer did: reminded, fired its trigger, or was refused by a rule."""
 
     timer: TimerRow
-    outcome: str  # reminded | fired | refused | skipped
+    outcome: str  # reminded | fired | refused | skipped | failed (stays pending: tried again)
     event: Event | None = None
     reason: str = ""  # English; reason_zh in Chinese
     reason_zh: str = ""
@@ -523,46 +523,19 @@ class Engine:
         from yishi.engine.urge import urge
         return urge(self, case_id, actor, note)
 
-    def tick(self, now: datetime | None = None, *, limit: int | None = None) -> list[TickResult]:
-        """Fire every timer due at ``now`` (default: the clock), earliest first, each in its own
-        transaction, exactly once. Several engines may tick one database at once. In a real
-        database or a simulation, ``now`` may not be later than the present (``TimeError``)."""
+    def tick(self, now: datetime | None = None, *, limit: int | None = None,
+             at_due: bool = False) -> list[TickResult]:
+        """Fire every timer due at ``now`` (default: the clock), earliest first, each exactly
+        once, in batches (one transaction for up to a hundred timers; a timer whose step fails is
+        undone alone and reported ``failed``, staying pending). Several engines may tick one
+        database at once. With ``at_due`` each timer's step happens at its own due time (a
+        simulation firing a span of time at once); else at ``now``. In a real database or a
+        simulation, ``now`` may not be later than the present (``TimeError``)."""
+        from yishi.engine.ticking import fire_due
+
         now = tick_moment(self, now)
         self.scheduled = run_schedules(self, now)  # cases that schedules started (yishi.time.schedules)
-        results: list[TickResult] = []
-        while limit is None or len(results) < limit:
-            fired: FireResult | None = None
-            with self.store.write() as tx:
-                timer = tx.claim_due_timer(now)
-                if timer is None:
-                    break
-                case = self._get(tx, timer.case_id, for_update=True)
-                if not case.is_open or case.state != timer.state:
-                    tx.finish_timer(timer.id, status="cancelled", result="the case had moved on", at=now)
-                    results.append(TickResult(timer, "skipped"))
-                    continue
-                if timer.kind == "remind":
-                    fired = self._remind(tx, case, timer, now)
-                    if fired is None:
-                        tx.finish_timer(timer.id, status="skipped", result="done meanwhile", at=now)
-                        results.append(TickResult(timer, "skipped"))
-                        continue
-                    tx.finish_timer(timer.id, status="fired", result="", at=now)
-                    results.append(TickResult(timer, "reminded", fired.event))
-                else:
-                    try:
-                        fired = self._step(tx, case, timer.target, SYSTEM,
-                                           {}, now, kind="timer", timer=timer)
-                    except RefusedError as exc:
-                        tx.finish_timer(timer.id, status="refused", result=str(exc), at=now)
-                        results.append(TickResult(timer, "refused", reason=exc.message,
-                                                  reason_zh=exc.message_zh))
-                        continue
-                    tx.finish_timer(timer.id, status="fired", result="", at=now)
-                    results.append(TickResult(timer, "fired", fired.event))
-            if fired is not None:
-                self._committed(fired)
-        return results
+        return fire_due(self, now, limit=limit, at_due=at_due)
 
     # ------------------------------------------------------------ changing procedures under running cases
     def migrate(self, workflow_id: str, to_version: int, mapping: Mapping[str, str] | None = None, *,

@@ -157,6 +157,7 @@ class SqlStore(Store):
         self.url = url
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
+        memory = False
         kwargs: dict[str, Any] = {"json_serializer": _dumps}
         if self.dialect == "sqlite":
             memory = parsed.database in (None, "", ":memory:")
@@ -179,6 +180,8 @@ class SqlStore(Store):
                                message_zh=f"无法使用数据库 {self.safe_url}：{exc}") from None
         if self.dialect == "sqlite":
             _sqlite_setup(self.engine)
+        # engines on one database in this process share who watches its timers (the testing kit)
+        self._watch_key = f"memory:{id(self)}" if self.dialect == "sqlite" and memory else url
         dialect = self.engine.dialect
         self.prepared = {name: _Prepared(stmt, dialect) for name, stmt in (
             ("update_case", _UPDATE_CASE), ("insert_event", _INSERT_EVENT),
@@ -187,6 +190,8 @@ class SqlStore(Store):
             ("update_step_data", _UPDATE_STEP_DATA), ("delete_actors", _DELETE_ACTORS),
             ("insert_actor", _INSERT_ACTOR))}
         self.get_case = _PreparedRow(_GET_CASE if self.dialect == "sqlite" else _GET_CASE_LOCKED, dialect)
+        from yishi.plugins.sqlstore.timer_store import TimerQueries
+        self.prepared["timers"] = TimerQueries(dialect)  # type: ignore[assignment]
         if migrate:
             from yishi.plugins.sqlstore.migrate import ensure_schema
             ensure_schema(self)
@@ -211,7 +216,11 @@ class SqlStore(Store):
                 with conn.begin():
                     if self.dialect == "sqlite":
                         sqlite_begin(conn, "IMMEDIATE")
-                    yield SqlTx(conn, self.dialect, self.prepared, self.get_case)
+                    tx = SqlTx(conn, self.dialect, self.prepared, self.get_case)
+                    yield tx
+            if tx.added_due is not None:
+                from yishi.plugins.sqlstore.timer_store import seen
+                seen(self._watch_key, tx.added_due)
         except IntegrityError as exc:
             raise ConflictError(
                 "the case changed meanwhile (another step was recorded first); nothing was saved — reload and try again",
@@ -236,6 +245,10 @@ class SqlStore(Store):
             raise _operational(exc, self.safe_url) from exc
         except DataError as exc:
             raise _data_error(exc, self.safe_url) from exc
+
+    def watch_timers(self, seen: Any) -> Any:
+        from yishi.plugins.sqlstore.timer_store import watch
+        return watch(self._watch_key, seen)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -476,7 +489,12 @@ class SqlTx(Tx):
         return [(r.sha256, r.workflow_id, r.version, r.text, r.file) for r in rows]
 
     # ---- timers
+    added_due: datetime | None = None  # the earliest due time of the timers this transaction added
+
     def add_timers(self, timers: list[TimerRow]) -> None:
+        if timers:
+            due = min(t.due_at for t in timers)
+            self.added_due = due if self.added_due is None else min(self.added_due, due)
         for t in timers:
             self.prepared["insert_timer"].execute(self.conn, {
                 "case_id": t.case_id, "state": t.state, "idx": t.index, "due_at": t.due_at,
@@ -487,37 +505,25 @@ class SqlTx(Tx):
         self.prepared["cancel_timers"].execute(self.conn, {"b_case_id": case_id})
 
     def claim_due_timer(self, now: datetime) -> TimerRow | None:
-        """The pending timer due first, with its case locked (PostgreSQL: case, then timer).
+        """The pending timer due first, with its case locked (see ``claim_due_timers``)."""
+        claimed = self.claim_due_timers(now, 1)
+        return claimed[0] if claimed else None
 
-        Every writer locks a case before its timers (a step locks the case, then cancels and
-        adds its timers), so the claim does too: it locks the case of the earliest due timer
-        whose case nobody holds (``SKIP LOCKED``: a case being stepped is left for the next
-        pass), then the timer, checking it is still pending. Claiming the timer first, as before,
-        deadlocked against a concurrent step on that case.
-        """
-        due = (timers_t.c.status == "pending", timers_t.c.due_at <= now)
-        if self.dialect == "sqlite":  # writers are serialised by BEGIN IMMEDIATE: no lock order
-            row = self.conn.execute(select(timers_t).where(*due)
-                                    .order_by(timers_t.c.due_at, timers_t.c.id).limit(1)).first()
-            return _timer(row) if row else None
-        passed: list[int] = []
-        while True:
-            candidate = self.conn.execute(
-                select(timers_t.c.id).join(cases_t, cases_t.c.id == timers_t.c.case_id)
-                .where(*due, timers_t.c.id.not_in(passed) if passed else True)
-                .order_by(timers_t.c.due_at, timers_t.c.id).limit(1)
-                .with_for_update(of=cases_t, skip_locked=True)).first()
-            if candidate is None:
-                return None
-            row = self.conn.execute(select(timers_t).where(timers_t.c.id == candidate.id, *due)
-                                    .with_for_update()).first()
-            if row is not None:
-                return _timer(row)
-            passed.append(candidate.id)  # fired or cancelled by whoever held the case: the next one
+    def claim_due_timers(self, now: datetime, limit: int, *,
+                         skip_cases: frozenset[int] = frozenset()) -> list[TimerRow]:
+        return self.prepared["timers"].claim(self.conn, now, limit, skip_cases)  # type: ignore[attr-defined]
+
+    def timer_pending(self, timer: TimerRow) -> bool:
+        return self.prepared["timers"].pending(self.conn, timer.id)  # type: ignore[attr-defined]
+
+    savepoints = True
+
+    def savepoint(self) -> Any:
+        from yishi.plugins.sqlstore.prepared import savepoint
+        return savepoint(self.conn)
 
     def finish_timer(self, timer_id: int, *, status: str, result: str, at: datetime) -> None:
-        self.conn.execute(update(timers_t).where(timers_t.c.id == timer_id)
-                          .values(status=status, result=result, finished_at=at))
+        self.prepared["timers"].finish_timer(self.conn, timer_id, status=status, result=result, at=at)  # type: ignore[attr-defined]
 
     def timers(self, case_id: int) -> list[TimerRow]:
         rows = self.conn.execute(select(timers_t).where(timers_t.c.case_id == case_id)
@@ -525,8 +531,7 @@ class SqlTx(Tx):
         return [_timer(r) for r in rows]
 
     def next_due(self) -> datetime | None:
-        return self.conn.execute(select(func.min(timers_t.c.due_at))
-                                 .where(timers_t.c.status == "pending")).scalar()
+        return self.prepared["timers"].earliest(self.conn)  # type: ignore[attr-defined]
 
     # ---- outbox
     def add_notifications(self, notes: list[Notification]) -> None:

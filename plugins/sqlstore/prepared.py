@@ -1,0 +1,112 @@
+"""Statements of the hot paths compiled once per dialect and run on the raw DBAPI cursor.
+
+SQLAlchemy's own bind and result processors (UTC datetimes, JSON) convert the values, so what
+is stored and read back is exactly what a Core ``execute`` would store and read; only its
+per-call machinery (building the statement, its cache key, the execution context: 50-300 µs a
+statement) is skipped. On PostgreSQL, psycopg prepares a statement on the server once it has
+run a few times on a connection, so the same SQL text is also planned once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import count
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+
+
+class Query:
+    """One statement (a SELECT, or a write with ``execute``) with named bind parameters."""
+
+    def __init__(self, stmt: Any, dialect: Any) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
+                         if not bind.required}
+        self.bind_procs = {name: proc for name, bind in compiled.binds.items()
+                           if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        self.order = list(compiled.positiontup or []) if compiled.positional else None
+        cols = list(getattr(stmt, "selected_columns", []) or [])
+        self.names = [c.name for c in cols]
+        self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols]
+        self.dbapi = dialect.dbapi
+
+    def _params(self, values: dict[str, Any]) -> Any:
+        merged = {**self.defaults, **values}
+        for name, proc in self.bind_procs.items():
+            merged[name] = proc(merged[name])
+        return [merged[n] for n in self.order] if self.order is not None else merged
+
+    def _run(self, conn: Connection, values: dict[str, Any], fetch: int) -> tuple[int, list[Any]]:
+        params = self._params(values)
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            rows = [] if fetch == 0 else (cursor.fetchall() if fetch < 0 else cursor.fetchmany(fetch))
+            return cursor.rowcount, rows
+        except self.dbapi.IntegrityError as exc:
+            raise IntegrityError(self.sql, params, exc) from exc
+        except self.dbapi.OperationalError as exc:
+            raise OperationalError(self.sql, params, exc) from exc
+        except self.dbapi.DataError as exc:
+            raise DataError(self.sql, params, exc) from exc
+        finally:
+            cursor.close()
+
+    def execute(self, conn: Connection, values: dict[str, Any]) -> int:
+        """Run a write; the number of rows it changed."""
+        return self._run(conn, values, 0)[0]
+
+    def all(self, conn: Connection, values: dict[str, Any]) -> list[Row]:
+        return [self._row(raw) for raw in self._run(conn, values, -1)[1]]
+
+    def first(self, conn: Connection, values: dict[str, Any]) -> Row | None:
+        rows = self._run(conn, values, 1)[1]
+        return self._row(rows[0]) if rows else None
+
+    def scalar(self, conn: Connection, values: dict[str, Any]) -> Any:
+        row = self.first(conn, values)
+        return None if row is None else row[self.names[0]]
+
+    def _row(self, raw: Any) -> Row:
+        return Row({n: (p(v) if p is not None else v)
+                    for n, p, v in zip(self.names, self.result_procs, raw)})
+
+
+class Row(dict):
+    """A result row read by column name: ``row.due_at`` or ``row["due_at"]``."""
+
+    __getattr__ = dict.__getitem__
+
+
+_names = count(1)
+
+
+@contextmanager
+def savepoint(conn: Connection) -> Iterator[None]:
+    """A SAVEPOINT on the driver connection: the block's writes are undone alone if it raises
+    (then the error goes on), and the transaction stays usable (PostgreSQL too)."""
+    name = f"yishi_sp{next(_names)}"
+    raw = conn.connection.driver_connection
+    dbapi = conn.dialect.dbapi
+
+    def run(sql: str) -> None:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql)
+        except dbapi.OperationalError as exc:
+            raise OperationalError(sql, (), exc) from exc
+        finally:
+            cursor.close()
+
+    run(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        run(f"ROLLBACK TO SAVEPOINT {name}")
+        run(f"RELEASE SAVEPOINT {name}")
+        raise
+    run(f"RELEASE SAVEPOINT {name}")
