@@ -13,22 +13,35 @@ community that settles most matters inside it (domain.md: "98% resolved inside t
   - about one in twenty reopened after an unsatisfied evaluation, at the tier that resolved it;
   - one in five urgent (shorter time limits at every tier).
 
-Runs once on a SQLite file (WAL, synchronous=FULL) and once on in-memory SQLite (``sqlite://``),
-and prints for each: cases, events, timers fired, wall seconds and events/s, plus how many were
-resolved at each tier. The wall time covers the simulation only; ``verify()`` (which also counts
-the events) runs afterwards.
+The testing kit's clock is injected into the engine (``SimClock(freeze=False)``): no freezegun,
+and the next due time kept in process, so ``run_until`` is one batched tick per span.
+
+Runs once on a SQLite file with a simulation's ``?synchronous=NORMAL`` (WAL; see README, "Testing
+your procedure", for the durability it gives up; ``--only file-full`` runs FULL) and once on
+in-memory SQLite (``sqlite://``), and prints for each: cases, events, timers fired, wall seconds
+and events/s, plus how many were resolved at each tier.
+
+The baseline is a raw sqlite3 replay of the same statements and commits: every statement the
+engine runs is traced (with its values) and replayed on a copy of the starting database with the
+same pragmas. The year runs in 24 chunks; after each, its statements are replayed (A B pairs a
+few seconds apart, so load drift hits both), and the median of the pairs' replay/engine ratios
+is printed (aim ≥ 0.5). The wall time covers the simulation only (with the trace callback on;
+``--no-replay`` turns it off); ``verify()`` runs afterwards.
 
 Usage:
     .venv/bin/python bench/simulate.py                 # 10,000 cases (a few minutes)
     .venv/bin/python bench/simulate.py --cases 500     # a quick run
-    .venv/bin/python bench/simulate.py --only memory   # or: --only file
+    .venv/bin/python bench/simulate.py --only memory   # or: --only file, --only file-full
 """
 
 from __future__ import annotations
 
 import argparse
 import heapq
+import os
 import random
+import re
+import statistics
 import sys
 import tempfile
 import time
@@ -36,6 +49,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from yishi.engine import Actor, Engine
 from yishi.testing import SimClock
@@ -89,15 +103,81 @@ def limit(engine: Engine, tier: int, urgent: bool) -> timedelta:
     return wf.param_value(f"tier_{tier}_urgent_limit" if urgent else f"tier_{tier}_limit")
 
 
-def run(url: str, cases: int, seed: int) -> dict[str, float | int | Counter[int]]:
+class Replay:
+    """A raw sqlite3 replay of the engine's statements and commits, for the baseline.
+
+    Every statement the engine's connections run is traced (sqlite3's trace callback gives it
+    with its values filled in) and, chunk by chunk, run again on a raw sqlite3 connection to a
+    copy of the database as it was before the simulation (same schema, same pragmas): the same
+    statements, the same commits, none of the engine's Python. A trigger's inner statements
+    (traced as ``-- name``) are not replayed by hand: the copy has the same triggers.
+    """
+
+    def __init__(self, engine: Engine, target: str, synchronous: str) -> None:
+        import sqlite3
+
+        from sqlalchemy import event
+
+        self.statements: list[str] = []
+        self.traced: set[int] = set()
+        raw = engine.store.engine.raw_connection()
+        try:
+            self.conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            raw.driver_connection.backup(self.conn)
+        finally:
+            raw.close()
+        for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "foreign_keys=ON"):
+            self.conn.execute(f"PRAGMA {pragma}")
+
+        def checkout(dbapi_conn, _record, _proxy) -> None:  # noqa: ANN001
+            if id(dbapi_conn) not in self.traced:
+                self.traced.add(id(dbapi_conn))
+                dbapi_conn.set_trace_callback(self.statements.append)
+        event.listen(engine.store.engine, "checkout", checkout)
+
+    def run(self) -> float:
+        """Replay what was traced since the last call; the wall seconds it took."""
+        todo = [_parameters(sql) for sql in self.statements if not sql.startswith("--")]
+        self.statements.clear()
+        execute = self.conn.execute
+        t0 = WALL["clock"]()
+        for sql, values in todo:
+            execute(sql, values).fetchall()
+        return WALL["clock"]() - t0
+
+
+# a SQL string literal ('it''s'), or a number standing alone (not part of a name like sp53)
+_LITERAL = re.compile(r"'(?:[^']|'')*'|(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
+
+
+def _parameters(sql: str) -> tuple[str, list[Any]]:
+    """The traced statement (its values filled in) back as SQL with ``?`` and its values, so the
+    replay reuses prepared statements as the engine does (a statement's text is the same for
+    every row, as the engine's is), rather than compiling every statement afresh."""
+    values: list[Any] = []
+
+    def take(m: re.Match[str]) -> str:
+        text = m.group(0)
+        if text.startswith("'"):
+            values.append(text[1:-1].replace("''", "'"))
+        else:
+            values.append(float(text) if any(c in text for c in ".eE") else int(text))
+        return "?"
+    return _LITERAL.sub(take, sql), values
+
+
+def run(url: str, cases: int, seed: int, *, replay_to: str | None = None, chunks: int = 24) -> dict[str, Any]:
     rng = random.Random(seed)
     opens = sorted(START + timedelta(seconds=rng.uniform(0, YEAR.total_seconds())) for _ in range(cases))
     fired = 0
-    with SimClock(START) as clock, Engine.open(url) as engine:
+    clock = SimClock(START, freeze=False)  # the engine reads it; nothing here calls datetime.now()
+    with clock, Engine.open(url, clock=clock) as engine:
         limits = {(k, u): limit(engine, k, u) for k in range(1, 6) for u in (False, True)}
         plans: dict[int, Plan] = {}
         queue: list[tuple[datetime, int, int, int]] = []  # (when, order, case id, token)
         order = 0
+        synchronous = engine.store.describe().get("synchronous", "FULL")
+        replay = Replay(engine, replay_to, synchronous) if replay_to else None
 
         def plan_next(case_id: int, state: str, now: datetime) -> None:
             """Schedule what a person does next in ``state`` (nothing: wait for the timer)."""
@@ -150,8 +230,8 @@ def run(url: str, cases: int, seed: int) -> dict[str, float | int | Counter[int]
             return engine.fire(case_id, "evaluate", GRID_MEMBER,
                                {"satisfaction": "unsatisfied" if unsatisfied else "satisfied"}).case.state
 
-        wall = WALL["clock"]()
-        for opened in opens:
+        def open_case(opened: datetime) -> None:
+            nonlocal fired
             # everything planned before this event arrives happens first, timers included
             fired += _drain(engine, clock, queue, plans, act, plan_next, until=opened)
             clock.move_to(max(opened, clock.now()))
@@ -162,8 +242,26 @@ def run(url: str, cases: int, seed: int) -> dict[str, float | int | Counter[int]
                 "description": "居民反映的问题"})
             plans[case.id] = plan
             plan_next(case.id, case.state, clock.now())
-        fired += _drain(engine, clock, queue, plans, act, plan_next, until=None)
-        wall = WALL["clock"]() - wall
+
+        def finish() -> None:
+            nonlocal fired
+            fired += _drain(engine, clock, queue, plans, act, plan_next, until=None)
+
+        # the year in chunks (A B: the engine's chunk, then the raw replay of its statements)
+        size = max(1, -(-len(opens) // chunks))
+        work = [lambda part=opens[k:k + size]: [open_case(o) for o in part] for k in range(0, len(opens), size)]
+        work.append(finish)
+        wall, raw, pairs = 0.0, 0.0, []
+        for chunk in work:
+            t0 = WALL["clock"]()
+            chunk()
+            spent = WALL["clock"]() - t0
+            wall += spent
+            if replay is not None:
+                again = replay.run()
+                raw += again
+                if spent > 0.05:
+                    pairs.append(again / spent)
 
         report = engine.verify()
         assert report.ok, report.broken[:3]
@@ -174,7 +272,8 @@ def run(url: str, cases: int, seed: int) -> dict[str, float | int | Counter[int]
             if resolved:
                 tiers[resolved[0]] += 1
     return {"cases": report.cases, "closed": closed, "events": report.events, "timers": fired,
-            "wall": wall, "tiers": tiers, "reopened": sum(p.reopened for p in plans.values())}
+            "wall": wall, "raw": raw, "pairs": sorted(pairs), "tiers": tiers,
+            "reopened": sum(p.reopened for p in plans.values()), "synchronous": synchronous}
 
 
 def _closed():  # noqa: ANN202
@@ -212,29 +311,42 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000, help="events to open over the year")
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--only", choices=["file", "memory"], help="run on one database only")
+    parser.add_argument("--only", choices=["file", "memory", "file-full"], help="run on one database only")
+    parser.add_argument("--no-replay", action="store_true", help="skip the raw sqlite3 replay (the baseline)")
+    parser.add_argument("--dir", help="where the SQLite files go (default: a new temporary directory)")
     args = parser.parse_args(argv)
+    folder = Path(args.dir or tempfile.mkdtemp(prefix="yishi-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
     targets = []
-    if args.only != "memory":
-        folder = Path(tempfile.mkdtemp(prefix="yishi-bench-"))
-        targets.append(("SQLite file", f"sqlite:///{folder / 'simulate.db'}"))
-    if args.only != "file":
-        targets.append(("SQLite in memory", "sqlite://"))
+    if args.only in (None, "file"):
+        targets.append(("SQLite file, a simulation's synchronous=NORMAL",
+                        f"sqlite:///{folder / 'simulate.db'}?synchronous=NORMAL", str(folder / "replay.db")))
+    if args.only == "file-full":
+        targets.append(("SQLite file, synchronous=FULL", f"sqlite:///{folder / 'simulate-full.db'}",
+                        str(folder / "replay-full.db")))
+    if args.only in (None, "memory"):
+        targets.append(("SQLite in memory", "sqlite://", ":memory:"))
     print(f"grid escalation: {args.cases:,} events opened over {YEAR.days} simulated days (seed {args.seed})")
-    for name, url in targets:
-        r = run(url, args.cases, args.seed)
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for name, url, replay_to in targets:
+        r = run(url, args.cases, args.seed, replay_to=None if args.no_replay else replay_to)
         tiers = r["tiers"]
-        assert isinstance(tiers, Counter)
         total = sum(tiers.values()) or 1
         inside = sum(tiers[k] for k in (1, 2, 3)) / total
         print(f"\n{name} ({url})")
         print(f"  cases          {r['cases']:>10,}  ({r['closed']:,} closed, {r['reopened']:,} reopened once)")
         print(f"  events         {r['events']:>10,}")
         print(f"  timers fired   {r['timers']:>10,}")
-        print(f"  wall seconds   {r['wall']:>10.1f}")
+        print(f"  wall seconds   {r['wall']:>10.1f}   (the simulation; statements traced for the replay)")
         print(f"  events/s       {r['events'] / r['wall']:>10,.0f}")
+        if r["pairs"]:
+            pairs = r["pairs"]
+            print(f"  raw replay     {r['raw']:>10.1f} s  (sqlite3 running the same statements and commits)")
+            print(f"  replay/engine  {statistics.median(pairs):>10.3f}   median of {len(pairs)} chunk pairs "
+                  f"({pairs[0]:.3f} to {pairs[-1]:.3f}); whole run {r['raw'] / r['wall']:.3f}; aim ≥ 0.5")
         print("  resolved at    " + ", ".join(f"tier {k}: {tiers[k]:,}" for k in range(1, 6))
               + f"  (inside the community, tiers 1-3: {inside:.1%})")
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -215,15 +215,16 @@ def sim_clock() -> Iterator[SimClock]:
 
 @pytest.fixture
 def make_engine(tmp_path: Path) -> Iterator[Any]:
-    """``make_engine(*plugins, url=None, params=None)`` opens an engine on a fresh SQLite file
-    (or ``url``) with the built-in and installed plugins plus ``plugins``; all are closed after
-    the test, so an inline plugin lives for this test only."""
+    """``make_engine(*plugins, url=None, params=None, clock=None)`` opens an engine on a fresh
+    SQLite file (or ``url``) with the built-in and installed plugins plus ``plugins`` (and
+    ``clock`` injected, e.g. a ``SimClock``); all are closed after the test, so an inline plugin
+    lives for this test only."""
     opened: list[Engine] = []
 
     def make(*plugins: Any, url: str | None = None, params: Mapping[str, Any] | None = None,
-             mode: str | None = None, start: datetime = DEFAULT_START) -> Engine:
+             mode: str | None = None, start: datetime = DEFAULT_START, clock: Any = None) -> Engine:
         db = url or f"sqlite:///{tmp_path / f'yishi-{len(opened)}.db'}"
-        engine = Engine.open(db, plugins=plugins, params=params)
+        engine = Engine.open(db, plugins=plugins, params=params, clock=clock)
         opened.append(engine)
         if mode is not None:  # "simulation": its own stored clock, started at ``start``
             engine.set_mode(mode, now=start)

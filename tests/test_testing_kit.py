@@ -140,3 +140,71 @@ def test_each_item_due_date_reminds_its_owner_unless_done(tmp_path: Any, make_en
     results = sim_clock.run_until(engine, "10d")
     assert [(r.outcome, r.event.data["people"]) for r in results] == [("reminded", ["网格员小赵"])]
     assert engine.verify().ok
+
+
+# ---------------------------------------------------------------- issue 13: the kit's clock
+def counting_next_due(engine: Engine) -> list[int]:
+    calls = [0]
+    ask = engine.next_due
+
+    def counted() -> Any:
+        calls[0] += 1
+        return ask()
+    engine.next_due = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_run_until_knows_the_next_due_time_without_asking_the_database(
+        tmp_path: Any, make_engine: Any, sim_clock: SimClock) -> None:
+    (tmp_path / "chain.yaml").write_text(AUTO, encoding="utf-8")
+    engine: Engine = make_engine(workflow_files(tmp_path / "chain.yaml"))
+    asked = counting_next_due(engine)
+    clerk = Actor.of("x", "clerk")
+    for _ in range(20):  # a step every minute, nothing due in between: the store said when
+        engine.start("chain", clerk)
+        assert sim_clock.run_until(engine, "1m") == []
+    assert asked[0] == 1  # once, when the clock first met the engine
+    results = sim_clock.run_until(engine, "39m")
+    assert [r.outcome for r in results] == ["reminded"] * 20
+    assert asked[0] <= 1 + 20 + 1  # after each tick (the system clock's due times), not per step
+
+
+def test_timers_another_engine_adds_on_the_database_are_seen(tmp_path: Any, make_engine: Any,
+                                                             sim_clock: SimClock) -> None:
+    (tmp_path / "chain.yaml").write_text(AUTO, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    one: Engine = make_engine(workflow_files(tmp_path / "chain.yaml"), url=url)
+    two: Engine = make_engine(workflow_files(tmp_path / "chain.yaml"), url=url)
+    assert sim_clock.run_until(one, "1m") == []  # the clock met ``one``: nothing is due
+    two.start("chain", Actor.of("x", "clerk"))
+    assert [r.outcome for r in sim_clock.run_until(one, "45m")] == ["reminded"]
+
+
+def test_an_injected_sim_clock_needs_no_freezegun(tmp_path: Any, make_engine: Any) -> None:
+    from datetime import datetime, timezone
+
+    (tmp_path / "chain.yaml").write_text(AUTO, encoding="utf-8")
+    clock = SimClock(datetime(2030, 6, 3, 1, 0, tzinfo=timezone.utc), freeze=False)
+    with clock:
+        assert datetime.now(timezone.utc).year < 2030  # the real time: nothing is frozen
+        engine: Engine = make_engine(workflow_files(tmp_path / "chain.yaml"), clock=clock)
+        t0 = clock.now()
+        case = engine.start("chain", Actor.of("x", "clerk"))
+        assert engine.case(case.id).opened_at == t0
+        asked = counting_next_due(engine)
+        results = clock.run_until(engine, "2d")
+        assert [(r.outcome, r.timer.state, r.event.at - t0) for r in results] == [
+            ("reminded", "a", timedelta(minutes=30)), ("fired", "a", timedelta(hours=1)),
+            ("fired", "b", timedelta(hours=3)), ("fired", "c", timedelta(days=1, hours=3))]
+        assert asked[0] == 2 and clock.now() == t0 + timedelta(days=2)
+        assert engine.case(case.id).state == "d" and engine.verify().ok
+
+
+def test_a_simulation_may_trade_durability_for_speed(tmp_path: Any, make_engine: Any) -> None:
+    from yishi.errors import StorageError
+
+    fast: Engine = make_engine(url=f"sqlite:///{tmp_path / 'sim.db'}?synchronous=NORMAL")
+    assert fast.store.describe()["synchronous"] == "NORMAL"
+    assert make_engine().store.describe()["synchronous"] == "FULL"
+    with pytest.raises(StorageError, match="synchronous=OFF"):
+        make_engine(url=f"sqlite:///{tmp_path / 'x.db'}?synchronous=off")

@@ -158,8 +158,13 @@ class SqlStore(Store):
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         memory = False
+        synchronous = "FULL"
         kwargs: dict[str, Any] = {"json_serializer": _dumps}
         if self.dialect == "sqlite":
+            # ?synchronous=NORMAL: a simulation's speed for its durability (README, "Testing your procedure")
+            synchronous = _synchronous(parsed.query.get("synchronous"))
+            parsed = parsed.difference_update_query(["synchronous"])
+            url = parsed.render_as_string(hide_password=False)
             memory = parsed.database in (None, "", ":memory:")
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if memory:
@@ -179,7 +184,7 @@ class SqlStore(Store):
             raise StorageError(f"cannot use database {self.safe_url}: {exc}",
                                message_zh=f"无法使用数据库 {self.safe_url}：{exc}") from None
         if self.dialect == "sqlite":
-            _sqlite_setup(self.engine)
+            _sqlite_setup(self.engine, synchronous)
         # engines on one database in this process share who watches its timers (the testing kit)
         self._watch_key = f"memory:{id(self)}" if self.dialect == "sqlite" and memory else url
         dialect = self.engine.dialect
@@ -276,13 +281,22 @@ def _data_error(exc: DBAPIError, url: str) -> Exception:
     return _operational(exc, url)
 
 
-def _sqlite_setup(engine: Any) -> None:
+def _synchronous(value: Any) -> str:
+    value = (value[-1] if isinstance(value, tuple) else value or "FULL").upper()
+    if value not in ("FULL", "NORMAL", "EXTRA"):
+        raise StorageError(f"synchronous={value} is not offered; use FULL (the default) or NORMAL "
+                           "(a simulation: the last steps may be lost in a power cut)",
+                           message_zh=f"不支持 synchronous={value}；可用 FULL（默认）或 NORMAL（模拟用：断电时可能丢失最后几步）")
+    return value
+
+
+def _sqlite_setup(engine: Any, synchronous: str = "FULL") -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
