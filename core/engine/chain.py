@@ -23,6 +23,8 @@ from yishi.engine.types import Event, Verdict
 
 GENESIS = "0" * 64
 CANON = 2
+# what ``json.dumps(text, ensure_ascii=False)`` does to a string, without building an encoder per call
+_quote = json.encoder.encode_basestring
 
 
 def _plain(value: Any) -> str:
@@ -50,7 +52,7 @@ def _write(value: Any, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(_quote(value))
     elif isinstance(value, (int, float)):
         out.append(canonical_number(value))
     elif isinstance(value, dict):
@@ -58,7 +60,7 @@ def _write(value: Any, out: list[str]) -> None:
         for i, key in enumerate(sorted(value, key=str)):
             if i:
                 out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(_quote(str(key)))
             out.append(":")
             _write(value[key], out)
         out.append("}")
@@ -70,7 +72,7 @@ def _write(value: Any, out: list[str]) -> None:
             _write(item, out)
         out.append("]")
     else:
-        out.append(json.dumps(str(value), ensure_ascii=False))
+        out.append(_quote(str(value)))
 
 
 def canonical(value: Any) -> str:

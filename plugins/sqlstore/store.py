@@ -195,8 +195,12 @@ class SqlStore(Store):
             ("update_step_data", _UPDATE_STEP_DATA), ("delete_actors", _DELETE_ACTORS),
             ("insert_actor", _INSERT_ACTOR))}
         self.get_case = _PreparedRow(_GET_CASE if self.dialect == "sqlite" else _GET_CASE_LOCKED, dialect)
+        from yishi.plugins.sqlstore.prepared import Query
+        from yishi.plugins.sqlstore.stats_store import month_upsert
         from yishi.plugins.sqlstore.timer_store import TimerQueries
         self.prepared["timers"] = TimerQueries(dialect)  # type: ignore[assignment]
+        self.prepared["case_read"] = Query(_GET_CASE, dialect)  # type: ignore[assignment]
+        self.prepared["month_upsert"] = Query(month_upsert(self.dialect), dialect)  # type: ignore[assignment]
         if migrate:
             from yishi.plugins.sqlstore.migrate import ensure_schema
             ensure_schema(self)
@@ -347,8 +351,10 @@ class SqlTx(Tx):
         if for_update and self._get_case is not None:  # the hot path: fire, record
             row = self._get_case.first(self.conn, {"case_id": case_id})
             return _case(row) if row else None
-        stmt = _GET_CASE_LOCKED if for_update and self.dialect != "sqlite" else _GET_CASE
-        row = self.conn.execute(stmt, {"case_id": case_id}).first()
+        if not for_update:
+            row = self.prepared["case_read"].first(self.conn, {"case_id": case_id})  # type: ignore[attr-defined]
+            return _case(row) if row else None
+        row = self.conn.execute(_GET_CASE_LOCKED, {"case_id": case_id}).first()
         return _case(row) if row else None
 
     def insert_case(self, case: Case) -> int:
@@ -540,9 +546,7 @@ class SqlTx(Tx):
         self.prepared["timers"].finish_timer(self.conn, timer_id, status=status, result=result, at=at)  # type: ignore[attr-defined]
 
     def timers(self, case_id: int) -> list[TimerRow]:
-        rows = self.conn.execute(select(timers_t).where(timers_t.c.case_id == case_id)
-                                 .order_by(timers_t.c.due_at, timers_t.c.id))
-        return [_timer(r) for r in rows]
+        return self.prepared["timers"].of_case(self.conn, case_id)  # type: ignore[attr-defined]
 
     def next_due(self) -> datetime | None:
         return self.prepared["timers"].earliest(self.conn)  # type: ignore[attr-defined]
@@ -674,9 +678,7 @@ class SqlTx(Tx):
 
     # ---- statistics
     def add_month_figures(self, row: dict[str, Any]) -> None:
-        from yishi.plugins.sqlstore.stats_store import month_upsert
-
-        self.conn.execute(month_upsert(self.dialect), row)
+        self.prepared["month_upsert"].execute(self.conn, row)  # type: ignore[attr-defined]
 
     def stats(self) -> Any:
         from yishi.plugins.sqlstore.stats_store import SqlStatsTx

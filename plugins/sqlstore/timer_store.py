@@ -41,6 +41,7 @@ _LOCK_PENDING = (select(timers_t).where(timers_t.c.id.in_(bindparam("ids", expan
 _STATUS = select(timers_t.c.status).where(timers_t.c.id == bindparam("timer_id"))
 _FINISH = (update(timers_t).where(timers_t.c.id == bindparam("b_timer_id"))
            .values(status=bindparam("status"), result=bindparam("result"), finished_at=bindparam("at")))
+_OF_CASE = select(timers_t).where(timers_t.c.case_id == bindparam("case_id")).order_by(*_ORDER)
 _NEXT_DUE = select(func.min(timers_t.c.due_at).label("due")).where(timers_t.c.status == "pending")
 
 
@@ -53,6 +54,7 @@ class TimerQueries:
         self.status = Query(_STATUS, dialect)
         self.finish = Query(_FINISH, dialect)
         self.next_due = Query(_NEXT_DUE, dialect)
+        self.case_timers = Query(_OF_CASE, dialect)
 
     def claim(self, conn: Connection, now: datetime, limit: int,
               skip_cases: frozenset[int] = frozenset()) -> list[TimerRow]:
@@ -86,6 +88,9 @@ class TimerQueries:
 
     def finish_timer(self, conn: Connection, timer_id: int, *, status: str, result: str, at: datetime) -> None:
         self.finish.execute(conn, {"b_timer_id": timer_id, "status": status, "result": result, "at": at})
+
+    def of_case(self, conn: Connection, case_id: int) -> list[TimerRow]:
+        return [timer_row(r) for r in self.case_timers.all(conn, {"case_id": case_id})]
 
     def earliest(self, conn: Connection) -> datetime | None:
         return self.next_due.scalar(conn, {})
