@@ -170,8 +170,12 @@ def run(url: str, cases: int, seed: int, *, replay_to: str | None = None, chunks
     rng = random.Random(seed)
     opens = sorted(START + timedelta(seconds=rng.uniform(0, YEAR.total_seconds())) for _ in range(cases))
     fired = 0
-    clock = SimClock(START, freeze=False)  # the engine reads it; nothing here calls datetime.now()
-    with clock, Engine.open(url, clock=clock) as engine:
+    try:
+        clock = SimClock(START, freeze=False)  # the engine reads it; nothing here calls datetime.now()
+        injected: SimClock | None = clock
+    except TypeError:  # a yishi from before issue 13 (to measure what it did): freezegun, not injected
+        clock, injected = SimClock(START), None
+    with clock, Engine.open(url, clock=injected) as engine:
         limits = {(k, u): limit(engine, k, u) for k in range(1, 6) for u in (False, True)}
         plans: dict[int, Plan] = {}
         queue: list[tuple[datetime, int, int, int]] = []  # (when, order, case id, token)

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from yishi.clock import FixedClock
-from yishi.delivery import deliver_pending
+from yishi.delivery import deliver_one, deliver_pending
 from yishi.engine import Actor, Engine
 from yishi.hookspecs import hookimpl
 from yishi.plugins.webhook import WebhookNotifier
@@ -159,12 +159,84 @@ def bench_timers(pg: str, count: int, workers: int, folder: Path) -> None:
         admin.dispose()
 
 
+class NullNotifier:
+    """A channel whose send costs nothing, so the figures are the database work alone."""
+
+    def deliver(self, note: Any) -> None:
+        return None
+
+
+class NullPlugin:
+    @hookimpl
+    def yishi_register_notifiers(self, register: Any) -> None:
+        register("null", NullNotifier())
+
+
+def bench_vs_raw(pg: str, count: int, folder: Path, chunk: int = 100) -> None:
+    """One worker's timers and deliveries on PostgreSQL against raw psycopg running the same
+    statements and commits (bench/pgtrace.py), in alternating chunks (engine, then the raw
+    replay of that chunk's statements): the median of the chunk pairs' raw/engine ratios."""
+    import statistics
+
+    from pgtrace import Replayer, Tracer
+
+    base = f"yishi_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    names = [base, base + "_raw"]
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{base}"'))
+        url = make_url(pg).set(database=base).render_as_string(hide_password=False)
+        _seed(url, folder, count, datetime.now(timezone.utc) - timedelta(days=2), [NullPlugin()])
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{base}_raw" TEMPLATE "{base}"'))
+        raw_dsn = make_url(pg).set(database=base + "_raw", drivername="postgresql").render_as_string(
+            hide_password=False)
+        engine = Engine.open(url, plugins=[_workflow_plugin(folder), NullPlugin()])
+        replay = Replayer(raw_dsn)
+        tracer = Tracer(engine.store.engine)
+        try:
+            for what, step, per in (("timers", lambda: len(engine.tick(limit=50)), chunk),
+                                    ("notifications", lambda: int(deliver_one(engine, channels=["null"]) is not None),
+                                     chunk)):
+                pairs, done, spent, raw = [], 0, 0.0, 0.0
+                while True:
+                    t0 = time.perf_counter()
+                    n = 0
+                    while n < per:
+                        got = step()
+                        if not got:
+                            break
+                        n += got
+                    dt = time.perf_counter() - t0
+                    again = replay.run(tracer.take())
+                    if n == 0:
+                        break
+                    done, spent, raw = done + n, spent + dt, raw + again
+                    pairs.append(again / dt)
+                pairs.sort()
+                print(f"{what}, one worker, PostgreSQL: {done} in {spent:.2f}s = {done / spent:,.0f}/s; raw psycopg, "
+                      f"same statements and commits: {done / raw:,.0f}/s; engine/raw = "
+                      f"{statistics.median(pairs):.3f} (median of {len(pairs)} chunk pairs, "
+                      f"{pairs[0]:.3f} to {pairs[-1]:.3f}); aim ≥ 0.8")
+        finally:
+            replay.close()
+            engine.close()
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=2000)
     parser.add_argument("--timers", type=int, default=2000)
     parser.add_argument("--pg", default=os.environ.get("YISHI_TEST_PG", ""))
     parser.add_argument("--skip-delivery", action="store_true")
+    parser.add_argument("--ratio-only", action="store_true",
+                        help="only the engine/raw psycopg ratios (no worker processes)")
     args = parser.parse_args()
     os.environ["YISHI_NOTIFY_LOG"] = os.devnull  # the console channel writes its rows somewhere quiet
     os.environ.setdefault("YISHI_CONFIG", os.devnull + ".absent")
@@ -175,9 +247,13 @@ def main() -> None:
         if not args.pg:
             print("timers: skipped (set --pg or YISHI_TEST_PG to a PostgreSQL server)")
             return
-        print(f"({os.cpu_count()} CPUs, shared by the workers and the PostgreSQL server)")
-        for workers in (1, 2):
-            bench_timers(args.pg, args.timers, workers, folder)
+        print(f"({os.cpu_count()} CPUs, shared by the workers and the PostgreSQL server; "
+              f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+        bench_vs_raw(args.pg, args.timers, folder)
+        if not args.ratio_only:
+            for workers in (1, 2):
+                bench_timers(args.pg, args.timers, workers, folder)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

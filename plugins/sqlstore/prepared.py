@@ -40,31 +40,29 @@ class Query:
             merged[name] = proc(merged[name])
         return [merged[n] for n in self.order] if self.order is not None else merged
 
-    def _run(self, conn: Connection, values: dict[str, Any], fetch: int) -> tuple[int, list[Any]]:
+    def _run(self, conn: Connection, values: dict[str, Any], fetch: bool) -> tuple[int, list[Any]]:
         params = self._params(values)
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = _cursor(conn)
         try:
             cursor.execute(self.sql, params)
-            rows = [] if fetch == 0 else (cursor.fetchall() if fetch < 0 else cursor.fetchmany(fetch))
-            return cursor.rowcount, rows
+            # every row is read, so no statement stays open on the kept cursor
+            return cursor.rowcount, (cursor.fetchall() if fetch else [])
         except self.dbapi.IntegrityError as exc:
             raise IntegrityError(self.sql, params, exc) from exc
         except self.dbapi.OperationalError as exc:
             raise OperationalError(self.sql, params, exc) from exc
         except self.dbapi.DataError as exc:
             raise DataError(self.sql, params, exc) from exc
-        finally:
-            cursor.close()
 
     def execute(self, conn: Connection, values: dict[str, Any]) -> int:
         """Run a write; the number of rows it changed."""
-        return self._run(conn, values, 0)[0]
+        return self._run(conn, values, False)[0]
 
     def all(self, conn: Connection, values: dict[str, Any]) -> list[Row]:
-        return [self._row(raw) for raw in self._run(conn, values, -1)[1]]
+        return [self._row(raw) for raw in self._run(conn, values, True)[1]]
 
     def first(self, conn: Connection, values: dict[str, Any]) -> Row | None:
-        rows = self._run(conn, values, 1)[1]
+        rows = self._run(conn, values, True)[1]  # the statements read at most a row or a few
         return self._row(rows[0]) if rows else None
 
     def scalar(self, conn: Connection, values: dict[str, Any]) -> Any:
@@ -74,6 +72,15 @@ class Query:
     def _row(self, raw: Any) -> Row:
         return Row({n: (p(v) if p is not None else v)
                     for n, p, v in zip(self.names, self.result_procs, raw)})
+
+
+def _cursor(conn: Connection) -> Any:
+    """One driver cursor kept per database connection (made once, not per statement)."""
+    info = conn.connection.info
+    cursor = info.get("yishi.cursor")
+    if cursor is None:
+        cursor = info["yishi.cursor"] = conn.connection.driver_connection.cursor()
+    return cursor
 
 
 class Row(dict):
@@ -90,17 +97,15 @@ def savepoint(conn: Connection) -> Iterator[None]:
     """A SAVEPOINT on the driver connection: the block's writes are undone alone if it raises
     (then the error goes on), and the transaction stays usable (PostgreSQL too)."""
     name = f"yishi_sp{next(_names)}"
-    raw = conn.connection.driver_connection
     dbapi = conn.dialect.dbapi
 
+    cursor = _cursor(conn)
+
     def run(sql: str) -> None:
-        cursor = raw.cursor()
         try:
             cursor.execute(sql)
         except dbapi.OperationalError as exc:
             raise OperationalError(sql, (), exc) from exc
-        finally:
-            cursor.close()
 
     run(f"SAVEPOINT {name}")
     try:

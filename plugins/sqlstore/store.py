@@ -23,6 +23,7 @@ from yishi.engine.types import (
 )
 from yishi.errors import ConflictError, RefusedError, StorageError
 from yishi.storage import Store, Tx
+from yishi.plugins.sqlstore.prepared import Query
 from yishi.plugins.sqlstore.tables import (
     CaseActorRow, CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow,
     StatsMonthRow, TimerDbRow,
@@ -72,74 +73,9 @@ _CANCEL_TIMERS = (update(timers_t)
                   .values(status="cancelled"))
 
 
-class _Prepared:
-    """A write statement compiled once for a dialect and run on the raw DBAPI cursor.
-
-    SQLAlchemy's own bind processors (our UTC datetimes, JSON) convert the values, so what is
-    stored is exactly what a Core ``execute`` would store; only its per-call execution machinery
-    (about 50 µs a statement) is skipped on the hot path of every step.
-    """
-
-    def __init__(self, stmt: Any, dialect: Any) -> None:
-        compiled = stmt.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
-                         if not bind.required}
-        self.procs = {name: proc for name, bind in compiled.binds.items()
-                      if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-        self.order = list(compiled.positiontup or []) if compiled.positional else None
-        self.dbapi = dialect.dbapi
-
-    def execute(self, conn: Connection, values: dict[str, Any]) -> int:
-        merged = {**self.defaults, **values}
-        for name, proc in self.procs.items():
-            merged[name] = proc(merged[name])
-        params: Any = [merged[n] for n in self.order] if self.order is not None else merged
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.execute(self.sql, params)
-            return cursor.rowcount
-        except self.dbapi.IntegrityError as exc:
-            raise IntegrityError(self.sql, params, exc) from exc
-        except self.dbapi.OperationalError as exc:
-            raise OperationalError(self.sql, params, exc) from exc
-        except self.dbapi.DataError as exc:
-            raise DataError(self.sql, params, exc) from exc
-        finally:
-            cursor.close()
-
-
-class _PreparedRow:
-    """A one-row SELECT compiled once and run on the raw DBAPI cursor; each column goes
-    through SQLAlchemy's own result processor (UTC datetimes, JSON), as a Core execute would."""
-
-    def __init__(self, stmt: Any, dialect: Any) -> None:
-        compiled = stmt.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.positional = compiled.positional
-        self.order = list(compiled.positiontup or []) if compiled.positional else None
-        cols = list(stmt.selected_columns)
-        self.names = [c.name for c in cols]
-        self.procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols]
-        self.dbapi = dialect.dbapi
-
-    def first(self, conn: Connection, values: dict[str, Any]) -> Any:
-        params: Any = [values[n] for n in self.order] if self.order is not None else values
-        cursor = conn.connection.driver_connection.cursor()
-        try:
-            cursor.execute(self.sql, params)
-            raw = cursor.fetchone()
-        except self.dbapi.OperationalError as exc:
-            raise OperationalError(self.sql, params, exc) from exc
-        finally:
-            cursor.close()
-        if raw is None:
-            return None
-        return _Row({n: (p(v) if p is not None else v) for n, p, v in zip(self.names, self.procs, raw)})
-
-
-class _Row(dict):
-    __getattr__ = dict.__getitem__
+# The hot path's statements run on the raw DBAPI cursor, compiled once (yishi.plugins.sqlstore.prepared)
+_Prepared = Query
+_PreparedRow = Query
 
 
 def _dumps(value: Any) -> str:
@@ -198,7 +134,9 @@ class SqlStore(Store):
         from yishi.plugins.sqlstore.prepared import Query
         from yishi.plugins.sqlstore.stats_store import month_upsert
         from yishi.plugins.sqlstore.timer_store import TimerQueries
+        from yishi.plugins.sqlstore.outbox_store import OutboxQueries
         self.prepared["timers"] = TimerQueries(dialect)  # type: ignore[assignment]
+        self.prepared["outbox"] = OutboxQueries(dialect)  # type: ignore[assignment]
         self.prepared["case_read"] = Query(_GET_CASE, dialect)  # type: ignore[assignment]
         self.prepared["month_upsert"] = Query(month_upsert(self.dialect), dialect)  # type: ignore[assignment]
         if migrate:
@@ -562,43 +500,17 @@ class SqlTx(Tx):
 
     def claim_notification(self, now: datetime, *, lease_until: datetime | Mapping[str, datetime],
                            channels: list[str] | None = None) -> Notification | None:
-        # Two indexed probes (partial indexes on status = 'pending' and on 'sending'), the
-        # earlier due of the two wins; a lapsed lease is rare, so the second probe is cheap.
-        found: list[Any] = []
-        for status in ("pending", "sending"):
-            stmt = (select(outbox_t).where(outbox_t.c.status == status, outbox_t.c.next_attempt_at <= now)
-                    .order_by(outbox_t.c.next_attempt_at, outbox_t.c.id).limit(1))
-            if channels is not None:
-                stmt = stmt.where(outbox_t.c.channel.in_(channels))
-            if self.dialect != "sqlite":
-                stmt = stmt.with_for_update(skip_locked=True)
-            row = self.conn.execute(stmt).first()
-            if row is not None:
-                found.append(row)
-        if not found:
+        claimed = self.prepared["outbox"].claim(self.conn, now, lease_until, channels)  # type: ignore[attr-defined]
+        if claimed is None:
             return None
-        row = min(found, key=lambda r: (r.next_attempt_at, r.id))
-        if isinstance(lease_until, Mapping):  # each channel's own lease
-            lease_until = lease_until[row.channel]
-        error = row.error
-        if row.status == "sending":
-            from yishi.delivery import LAPSE, lapses
-
-            error = f"attempt {row.attempts} {LAPSE} (the sender stopped; {lapses(row.error) + 1} in a row)"
-        self.conn.execute(update(outbox_t).where(outbox_t.c.id == row.id).values(
-            status="sending", attempts=row.attempts + 1, next_attempt_at=lease_until, error=error))
-        return replace(_note(row), status="sending", attempts=row.attempts + 1,
-                       next_attempt_at=lease_until, error=error)
+        row, lease, error = claimed
+        return replace(_note(row), status="sending", attempts=row.attempts + 1, next_attempt_at=lease, error=error)
 
     def finish_notification(self, note_id: int, *, attempt: int, status: str, error: str,
                             next_attempt_at: datetime | None, delivered_at: datetime | None) -> bool:
-        values: dict[str, Any] = {"status": status, "error": error, "delivered_at": delivered_at}
-        if next_attempt_at is not None:
-            values["next_attempt_at"] = next_attempt_at
-        result = self.conn.execute(update(outbox_t).where(
-            outbox_t.c.id == note_id, outbox_t.c.status == "sending", outbox_t.c.attempts == attempt,
-        ).values(**values))
-        return result.rowcount == 1
+        return self.prepared["outbox"].finish(  # type: ignore[attr-defined]
+            self.conn, note_id, attempt=attempt, status=status, error=error,
+            next_attempt_at=next_attempt_at, delivered_at=delivered_at)
 
     def get_notification(self, note_id: int) -> Notification | None:
         row = self.conn.execute(select(outbox_t).where(outbox_t.c.id == note_id)).first()
