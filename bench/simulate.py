@@ -255,12 +255,13 @@ def run(url: str, cases: int, seed: int, *, replay_to: str | None = None, chunks
         size = max(1, -(-len(opens) // chunks))
         work = [lambda part=opens[k:k + size]: [open_case(o) for o in part] for k in range(0, len(opens), size)]
         work.append(finish)
-        wall, raw, pairs = 0.0, 0.0, []
+        wall, raw, pairs, spans = 0.0, 0.0, [], []
         for chunk in work:
             t0 = WALL["clock"]()
             chunk()
             spent = WALL["clock"]() - t0
             wall += spent
+            spans.append(spent)
             if replay is not None:
                 again = replay.run()
                 raw += again
@@ -276,7 +277,7 @@ def run(url: str, cases: int, seed: int, *, replay_to: str | None = None, chunks
             if resolved:
                 tiers[resolved[0]] += 1
     return {"cases": report.cases, "closed": closed, "events": report.events, "timers": fired,
-            "wall": wall, "raw": raw, "pairs": sorted(pairs), "tiers": tiers,
+            "wall": wall, "raw": raw, "pairs": sorted(pairs), "tiers": tiers, "spans": spans,
             "reopened": sum(p.reopened for p in plans.values()), "synchronous": synchronous}
 
 
@@ -343,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  timers fired   {r['timers']:>10,}")
         print(f"  wall seconds   {r['wall']:>10.1f}   (the simulation; statements traced for the replay)")
         print(f"  events/s       {r['events'] / r['wall']:>10,.0f}")
+        print("  seconds a chunk " + " ".join(f"{x:.1f}" for x in r["spans"]))
         if r["pairs"]:
             pairs = r["pairs"]
             print(f"  raw replay     {r['raw']:>10.1f} s  (sqlite3 running the same statements and commits)")
