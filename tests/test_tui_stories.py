@@ -250,7 +250,16 @@ async def test_a_grid_event_escalated_automatically_and_an_urge(demo: Engine) ->
         held = overdue[0].id
         await press(pilot, "escape", "p")
         people = app.screen.query_one("#people", OptionList)
-        while not str(people.get_option_at_index(people.highlighted or 0).prompt).startswith("马书记"):
+        names = [str(people.get_option_at_index(i).prompt) for i in range(people.option_count)]
+        assert any(n.startswith("马书记") for n in names), names
+        for _ in range(50):  # the picker focuses its list once mounted (slower under load)
+            if app.focused is people:
+                break
+            await pilot.pause(0.1)
+        assert app.focused is people
+        for _ in range(people.option_count):
+            if str(people.get_option_at_index(people.highlighted or 0).prompt).startswith("马书记"):
+                break
             await press(pilot, "down")
         await press(pilot, "enter", "2")
         table = app.screen.query_one("#cases", DataTable)
