@@ -365,10 +365,11 @@ class SqlTx(Tx):
         return [_case(row) for row in self.conn.execute(stmt)]
 
     def count_cases(self, filt: CaseFilter) -> int:
-        if filt.roles is not None and filt.open is True and not (
+        if filt.roles is not None and filt.open is True and filt.units is None and not (
                 filt.overdue_at or filt.closed_since or filt.workflow_id or filt.state or filt.search
                 or any("\x00" in r for r in filt.roles)):
-            # "my actions": counted in the index (role, roles, case_id) alone, each case once: a
+            # "my actions" everywhere (no unit scope: a scoped count needs the cases' units, below):
+            # counted in the index (role, roles, case_id) alone, each case once: a
             # case is counted under the first of my roles (sorted) that may act on it
             # (one index range count per role, added up: an OR would build a row-id set)
             mine = sorted(set(filt.roles))
