@@ -53,8 +53,9 @@ _PHRASES: list[tuple[str, str]] = [
     (rf"add '([^']*): \.\.\.' under {Q}", r"请在 \2 下添加 '\1: ...'"),
     (r"write a number, e\.g\. 'min: 0', or a declared param as 'min: \$name'",
      r"请写数字（如 'min: 0'），或已声明的参数（'min: $名称'）"),
-    (r"write e\.g\. '7d', '36h', '1mo' \(calendar months\), '3wd' \(working days\) or '1wh' \(working hours\)",
-     r"请写成如 '7d'、'36h'、'1mo'（自然月）、'3wd'（工作日）或 '1wh'（工作小时）"),
+    (r"write e\.g\. '7d', '36h', '1mo' \(calendar months\), '3wd' \(working days\), '1wh' \(working hours\) "
+     r"or '0cd' \(to the end of the same day\)",
+     r"请写成如 '7d'、'36h'、'1mo'（自然月）、'3wd'（工作日）、'1wh'（工作小时）或 '0cd'（当日24时前）"),
     (r"write e\.g\. '7d', '36h', '90m', '1d12h' or 'P7D'", r"请写成如 '7d'、'36h'、'90m'、'1d12h' 或 'P7D'"),
     (r"write e\.g\. '2/3', '1/2' or 0\.5", r"请写成如 '2/3'、'1/2' 或 0.5"),
     (r"write a share such as '2/3' or 0\.5", r"请写一个比例，如 '2/3' 或 0.5"),
