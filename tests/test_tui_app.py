@@ -402,6 +402,28 @@ async def test_switching_language(engine: Engine) -> None:
 
 
 @pilot
+async def test_a_browser_session_does_not_rewrite_the_servers_config(engine: Engine, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """F2 in a terminal is remembered in the person's config; in a `yishi serve` session the
+    config file is the server account's, shared by every browser: it is left alone."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('lang = "zh"\n', encoding="utf-8")
+    monkeypatch.setenv("YISHI_CONFIG", str(cfg))
+    app = make_app(engine)
+    app.served = True  # type: ignore[attr-defined]  # as yishi.cli.served sets it
+    async with running(app) as pilot:
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.lang == "en"
+    assert cfg.read_text("utf-8") == 'lang = "zh"\n'
+    app = make_app(engine)
+    async with running(app) as pilot:
+        await pilot.press("f2")
+        await settle(pilot)
+    assert 'lang = "en"' in cfg.read_text("utf-8")
+
+
+@pilot
 async def test_bindings_are_remapped_from_the_config(engine: Engine) -> None:
     app = make_app(engine, keys={"new_case": "f4"})
     async with running(app) as pilot:

@@ -305,7 +305,10 @@ class YishiApp(App[None]):
         self.remember_lang()
 
     def remember_lang(self) -> None:
-        """The language chosen with F2 is the next start's too (the personal config file)."""
+        """The language chosen with F2 is the next start's too (the personal config file); not in a
+        browser session of ``yishi serve``, whose config file is the server account's."""
+        if getattr(self, "served", False):
+            return
         from yishi.config import ConfigError, load_config, save_config
 
         try:
