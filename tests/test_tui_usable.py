@@ -5,7 +5,7 @@ their rule, focus, developer values in reasons)."""
 from __future__ import annotations
 
 from textual.containers import ScrollableContainer
-from textual.widgets import OptionList, Select, TextArea
+from textual.widgets import Input, OptionList, Select, TextArea
 
 from test_tui_app import (  # noqa: F401 - the engine fixture
     choose_action,
@@ -432,3 +432,26 @@ def test_working_day_shortcuts_follow_the_chinese_calendar() -> None:
     assert parse_date("+3wd", date(2025, 9, 30), "zh") == ("2025-10-11", "")
     assert parse_date("-1工作日", date(2025, 10, 9), "en") == ("2025-09-30", "")
     assert parse_date("+3 个工作日", date(2025, 9, 30), "zh") == ("2025-10-11", "")
+
+
+@pilot
+async def test_f6_then_enter_in_one_burst_reaches_the_steps(engine: Engine) -> None:
+    """A browser (yishi serve) sends keys typed quickly in one burst: F6 then Enter must reach the
+    step list, not the field that had focus when F6 arrived (Enter there only moves to the next
+    field, and the user's step is lost)."""
+    from textual import events
+
+    app = make_app(engine, actor=COMMITTEE)
+    async with running(app, size=(80, 24)) as pilot:
+        screen = await open_case(pilot, app, engine, "楼上漏水殃及楼下")
+        field = next(w for w in screen.query("#form Input, #form TextArea") if w.focusable)
+        field.focus()
+        await settle(pilot)
+        assert app.focused is field
+        for key, char in (("f6", None), ("enter", "\r")):  # both queued before either is handled,
+            event = events.Key(key, char)               # as the terminal driver delivers a burst
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog), f"Enter went to {app.focused}"
+        assert "\n" not in getattr(field, "text", "")  # not into the minutes either

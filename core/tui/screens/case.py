@@ -41,7 +41,7 @@ class CaseScreen(YishiScreen):
     BINDINGS = [
         Binding("escape", "back", "back", id="back"),
         Binding("ctrl+s", "record", "save draft", id="record"),
-        Binding("f6", "act", "act", id="act"),
+        Binding("f6", "act", "act", id="act", priority=True),  # before the focused field sees the keys after it
         Binding("f7", "pane('timeline')", "timeline", id="pane_timeline"),
         Binding("f8", "pane('deadlines')", "deadlines", id="pane_deadlines"),
         Binding("f9", "pane('links')", "links", id="pane_links"),
@@ -413,7 +413,8 @@ class CaseScreen(YishiScreen):
 
     def action_act(self) -> None:
         self.query_one("#panes", TabbedContent).active = "pane-act"
-        self.query_one("#actions", OptionList).focus()
+        # focus now, not after the keys already queued: a browser sends "F6 Enter" in one burst
+        self.set_focus(self.query_one("#actions", OptionList))
 
     def action_documents(self) -> None:
         """The case's documents: preview and produce them (screens/documents.py)."""
