@@ -4,7 +4,6 @@ that field cannot hold, would otherwise surface only as a log line when the peri
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -15,11 +14,6 @@ from yishi.org.model import KIND_WORDS, KINDS
 Add = Callable[..., None]
 
 _TEXT = ("text", "longtext", "person", "place")
-
-
-def _close(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1)
-    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def _wrong_value(spec: FormField, value: Any) -> str:
@@ -45,8 +39,9 @@ def _wrong_value(spec: FormField, value: Any) -> str:
     return ""  # lists, files and the like: the engine's own form check decides
 
 
-def check_schedules(w: Workflow, initial: str | None, add: Add) -> None:
-    """``add(path, message, hint, code=...)`` each problem of ``w.schedules``."""
+def check_schedules(w: Workflow, initial: str | None, add: Add, did_you_mean: Callable[[str, Any], str]) -> None:
+    """``add(path, message, hint, code=...)`` each problem of ``w.schedules``; ``did_you_mean`` is
+    the validator's own suggestion."""
     seen: set[str] = set()
     form = {f.name: f for f in w.states[initial].form} if initial in w.states else None
     for j, schedule in enumerate(w.schedules):
@@ -58,7 +53,7 @@ def check_schedules(w: Workflow, initial: str | None, add: Add) -> None:
         for k, kind in enumerate(schedule.units):
             if kind.strip().lower() not in KIND_WORDS and kind.strip() not in KIND_WORDS:
                 add((*path, "units", k), f"schedule {schedule.id!r}: unknown kind of unit {kind!r}",
-                    f"{_close(kind, list(KINDS))}use one of " + ", ".join(repr(n) for n in KINDS), code="schedule_units")
+                    f"{did_you_mean(kind, KINDS)}use one of " + ", ".join(repr(n) for n in KINDS), code="schedule_units")
         if form is None:
             continue  # no first step: reported elsewhere
         for name, value in schedule.data.items():
@@ -66,7 +61,7 @@ def check_schedules(w: Workflow, initial: str | None, add: Add) -> None:
             if spec is None:
                 add((*path, "data", name), f"schedule {schedule.id!r}: {name!r} is not a field of the first "
                                            f"step's form ({initial!r})",
-                    f"{_close(name, list(form))}use one of " + ", ".join(repr(n) for n in form) if form
+                    f"{did_you_mean(name, form)}use one of " + ", ".join(repr(n) for n in form) if form
                     else "add the field to the first step's form", key=True, code="schedule_data")
                 continue
             wrong = _wrong_value(spec, value)

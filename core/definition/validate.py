@@ -276,7 +276,8 @@ class _Checker:
         self._timers()
         self._forms()
         self._documents()
-        check_schedules(self.w, self.w.initial_state() if self._has_initial() else None, self._add)
+        check_schedules(self.w, self.w.initial_state() if self._has_initial() else None, self._add,
+                        _did_you_mean)
         for j, role in enumerate(self.w.start_roles):
             if role not in self.w.roles:
                 self._add(("start_roles", j), f"start_roles: unknown role {role!r}",

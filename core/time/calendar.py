@@ -122,18 +122,19 @@ class WorkCalendar:
         """The end (24:00, local) of the ``days``-th working day after the day of ``start``
         (art. 201: the starting day is not counted); ``0`` is the end of the starting day, or
         of the next working day when it is a day off."""
-        day = self._local(start).date()
-        seen = [day]
-        if days == 0:
-            day = self._roll_off_days(day)
-        count = 0
-        while count < days:
-            day += timedelta(days=1)
+        first = self._local(start).date()
+        day = self._roll_off_days(first) if days == 0 else self.working_day_after(first, days)
+        self._check_published(first, day)
+        return self._end_of(day)
+
+    def working_day_after(self, day: date, n: int) -> date:
+        """The ``n``-th working day after ``day`` (before it, for a negative ``n``)."""
+        step, count = (1 if n >= 0 else -1), 0
+        while count < abs(n):
+            day += timedelta(days=step)
             if self.is_working_day(day):
                 count += 1
-        seen.append(day)
-        self._check_published(*seen)
-        return self._end_of(day)
+        return day
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """The moment when ``hours`` of working time (working days, within ``self.hours``) have

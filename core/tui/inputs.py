@@ -38,7 +38,11 @@ def parse_date(raw: str, today: date, lang: str, work: Any = None) -> tuple[str,
     if m := _OFFSET.match(text):
         sign, n, unit = m.groups()
         if unit and (unit.lower() == "wd" or unit.endswith("工作日")):
-            return _working_days(today, int(n) if sign == "+" else -int(n), work).isoformat(), ""
+            if work is None:
+                from yishi.time.calendar import WorkCalendar
+
+                work = WorkCalendar()
+            return work.working_day_after(today, int(n) if sign == "+" else -int(n)).isoformat(), ""
         days = int(n) * (7 if unit and unit.lower() in ("w", "周") else 1)
         return (today + timedelta(days=days if sign == "+" else -days)).isoformat(), ""
     m = _YMD.match(text) or _COMPACT.match(text)
@@ -52,20 +56,6 @@ def parse_date(raw: str, today: date, lang: str, work: Any = None) -> tuple[str,
         return "", (f"{month} 月没有 {day} 日（该月只有 {last} 天）" if zh else
                     f"{calendar.month_name[month]} has no day {day} (it has {last} days)")
     return date(year, month, day).isoformat(), ""
-
-
-def _working_days(today: date, n: int, work: Any) -> date:
-    """The ``n``-th working day after (or, negative, before) ``today``."""
-    if work is None:
-        from yishi.time.calendar import WorkCalendar
-
-        work = WorkCalendar()
-    day, step, count = today, (1 if n >= 0 else -1), 0
-    while count < abs(n):
-        day += timedelta(days=step)
-        if work.is_working_day(day):
-            count += 1
-    return day
 
 
 def parse_datetime(raw: str, today: date, lang: str, work: Any = None) -> tuple[str, str]:
