@@ -1,9 +1,9 @@
 """Statements of the hot paths compiled once per dialect and run on the raw DBAPI cursor.
 
-SQLAlchemy's own bind and result processors (UTC datetimes, JSON) convert the values, so what
-is stored and read back is exactly what a Core ``execute`` would store and read; only its
-per-call machinery (building the statement, its cache key, the execution context: 50-300 µs a
-statement) is skipped. On PostgreSQL, psycopg prepares a statement on the server once it has
+SQLAlchemy's own bind and result processors (UTC datetimes, JSON), or a shorter road to the
+same result (``binds``), convert the values, so what is stored and read back is exactly what a
+Core ``execute`` would store and read; only its per-call machinery (building the statement,
+its cache key, the execution context: 50-300 µs a statement) is skipped. On PostgreSQL, psycopg prepares a statement on the server once it has
 run a few times on a connection, so the same SQL text is also planned once.
 """
 
@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from yishi.plugins.sqlstore.binds import fast_bind, fast_result, params_function, row_function
+
 
 class Query:
     """One statement (a SELECT, or a write with ``execute``) with named bind parameters."""
@@ -27,18 +29,14 @@ class Query:
         self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()
                          if not bind.required}
         self.bind_procs = {name: proc for name, bind in compiled.binds.items()
-                           if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+                           if (proc := fast_bind(bind.type, dialect)) is not None}
         self.order = list(compiled.positiontup or []) if compiled.positional else None
         cols = list(getattr(stmt, "selected_columns", []) or [])
         self.names = [c.name for c in cols]
-        self.result_procs = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols]
+        self.result_procs = [fast_result(c.type, dialect) for c in cols]
         self.dbapi = dialect.dbapi
-
-    def _params(self, values: dict[str, Any]) -> Any:
-        merged = {**self.defaults, **values}
-        for name, proc in self.bind_procs.items():
-            merged[name] = proc(merged[name])
-        return [merged[n] for n in self.order] if self.order is not None else merged
+        self._params = params_function(self.order, list(compiled.binds), self.defaults, self.bind_procs)
+        self._row = row_function(self.names, self.result_procs, Row)
 
     def _run(self, conn: Connection, values: dict[str, Any], fetch: bool) -> tuple[int, list[Any]]:
         params = self._params(values)
@@ -68,10 +66,6 @@ class Query:
     def scalar(self, conn: Connection, values: dict[str, Any]) -> Any:
         row = self.first(conn, values)
         return None if row is None else row[self.names[0]]
-
-    def _row(self, raw: Any) -> Row:
-        return Row({n: (p(v) if p is not None else v)
-                    for n, p, v in zip(self.names, self.result_procs, raw)})
 
 
 def _cursor(conn: Connection) -> Any:
