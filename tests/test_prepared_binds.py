@@ -110,3 +110,14 @@ def test_a_missing_optional_value_takes_its_default_and_a_missing_required_one_i
                    store.engine.dialect)
     assert sorted(map(str, cancel._params({"b_case_id": 7}))) == ["7", "cancelled", "pending"]
     store.close()
+
+
+def test_the_json_columns_text_is_json_dumps_compact() -> None:
+    import json
+
+    from yishi.plugins.sqlstore.binds import compact_json
+
+    for value in [*JSONS, float("nan"), {1: "x"}, ("t", 1), {"s": "引号\"与\n换行"}]:
+        assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":")), value
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        compact_json({"x": object()})

@@ -17,6 +17,7 @@ import json
 import math
 from decimal import Decimal
 from datetime import datetime
+from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 from typing import Any
 
 from yishi.engine.types import Event, Verdict
@@ -77,9 +78,39 @@ def _write(value: Any, out: list[str]) -> None:
 
 def canonical(value: Any) -> str:
     """Canonical form 2: JSON with sorted keys and every number in canonical decimal form."""
+    if _SORTED is not None and _plain_will_do(value):
+        return "".join(_SORTED(value, 0))
     out: list[str] = []
     _write(value, out)
     return "".join(out)
+
+
+# Without floats, and with text keys only, canonical form 2 is what json's C encoder writes with
+# sorted keys (integers as digits, anything else as its str, quoted): one C call instead of a
+# Python walk that writes every piece (tests/test_chain_fast.py checks the two agree).
+_SORTED = (c_make_encoder(None, str, _quote, None, ":", ",", True, False, True)
+           if c_make_encoder is not None else None)
+
+
+def _plain_will_do(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if type(key) is not str or isinstance(inner, float):
+                    return False
+                if isinstance(inner, (dict, list, tuple)):
+                    stack.append(inner)
+        elif isinstance(item, (list, tuple)):
+            for inner in item:
+                if isinstance(inner, float):
+                    return False
+                if isinstance(inner, (dict, list, tuple)):
+                    stack.append(inner)
+        elif isinstance(item, float):
+            return False
+    return True
 
 
 def _body(*, case_id: int, seq: int, at: datetime, kind: str, actor: str, role: str,

@@ -17,7 +17,9 @@ display instead of a loop over the statement's columns.
 from __future__ import annotations
 
 from collections.abc import Callable
+import json
 from datetime import datetime, timezone
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy.types import JSON
@@ -25,6 +27,19 @@ from sqlalchemy.types import JSON
 from yishi.plugins.sqlstore.tables import UTCDateTime
 
 UTC = timezone.utc
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# JSONEncoder.encode builds its C encoder afresh on every call; this one is built once (no
+# circular-reference check: the values are form data and the engine's own dicts)
+_C_ENCODE = (c_make_encoder(None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
+             if c_make_encoder is not None else None)
+
+
+def compact_json(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, the text of every JSON
+    column (the store's ``json_serializer``)."""
+    if _C_ENCODE is None or type(value) is str:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def fast_bind(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:

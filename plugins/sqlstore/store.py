@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -23,6 +22,7 @@ from yishi.engine.types import (
 )
 from yishi.errors import ConflictError, RefusedError, StorageError
 from yishi.storage import Store, Tx
+from yishi.plugins.sqlstore.binds import compact_json
 from yishi.plugins.sqlstore.prepared import Query
 from yishi.plugins.sqlstore.tables import (
     CaseActorRow, CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow,
@@ -78,11 +78,7 @@ _Prepared = Query
 _PreparedRow = Query
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per value
-
-
-def _dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
+_dumps = compact_json  # the JSON columns' text: compact, UTF-8 kept as it is
 
 
 class SqlStore(Store):
@@ -134,7 +130,6 @@ class SqlStore(Store):
             ("update_step_data", _UPDATE_STEP_DATA), ("delete_actors", _DELETE_ACTORS),
             ("insert_actor", _INSERT_ACTOR))}
         self.get_case = _PreparedRow(_GET_CASE if self.dialect == "sqlite" else _GET_CASE_LOCKED, dialect)
-        from yishi.plugins.sqlstore.prepared import Query
         from yishi.plugins.sqlstore.stats_store import month_upsert
         from yishi.plugins.sqlstore.timer_store import TimerQueries
         from yishi.plugins.sqlstore.outbox_store import OutboxQueries
