@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
+from operator import attrgetter
 from datetime import datetime
 from typing import Any
 
@@ -38,8 +39,8 @@ links_t = LinkRow.__table__
 meta_t = MetaRow.__table__
 runs_t = ScheduleRunRow.__table__
 actors_t = CaseActorRow.__table__
-FIGURES = ("tier", "resolved_tier", "deadlines_missed", "reopened", "extended", "evals_asked",
-           "evals_given", "evals_satisfied")  # CaseFigures' fields, one column each
+FIGURES = tuple(f.name for f in fields(CaseFigures))  # one column each
+_FIGURES_OF = attrgetter(*FIGURES)
 
 # The hot path's statements, built once with bind parameters: SQLAlchemy then finds the compiled
 # form in its cache by identity instead of rebuilding and re-keying a statement on every call.
@@ -610,18 +611,21 @@ def _case_values(case: Case) -> dict[str, Any]:
 
 
 def _figure_values(figures: CaseFigures) -> dict[str, Any]:
-    return {name: getattr(figures, name) for name in FIGURES}
+    return dict(zip(FIGURES, _FIGURES_OF(figures)))
 
 
 def _case(row: Any) -> Case:
-    return Case(id=row.id, workflow_id=row.workflow_id, workflow_version=row.workflow_version,
-                workflow_sha256=row.workflow_sha256, state=row.state, subject=row.subject,
-                data=row.data, opened_by=row.opened_by, opened_at=row.opened_at,
-                state_entered_at=row.state_entered_at, updated_at=row.updated_at,
-                closed_at=row.closed_at, due_at=row.due_at,
-                act_roles=tuple(r for r in row.act_roles.split(",") if r), rev=row.rev, last_seq=row.last_seq,
-                last_hash=row.last_hash, unit_id=row.unit_id,
-                figures=CaseFigures(**{name: getattr(row, name) for name in FIGURES}))
+    """The case of a row: a prepared statement's ``Row`` (a dict) or a Core row."""
+    m = row if isinstance(row, dict) else row._mapping
+    roles = m["act_roles"]
+    return Case(id=m["id"], workflow_id=m["workflow_id"], workflow_version=m["workflow_version"],
+                workflow_sha256=m["workflow_sha256"], state=m["state"], subject=m["subject"],
+                data=m["data"], opened_by=m["opened_by"], opened_at=m["opened_at"],
+                state_entered_at=m["state_entered_at"], updated_at=m["updated_at"],
+                closed_at=m["closed_at"], due_at=m["due_at"],
+                act_roles=tuple(r for r in roles.split(",") if r) if roles else (), rev=m["rev"],
+                last_seq=m["last_seq"], last_hash=m["last_hash"], unit_id=m["unit_id"],
+                figures=CaseFigures(*[m[name] for name in FIGURES]))
 
 
 def _note(r: Any) -> Notification:
