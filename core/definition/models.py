@@ -405,9 +405,10 @@ class Workflow(_Model):
 
     def transitions_from(self, state: str) -> list[Transition]:
         """The transitions whose sources include ``state``, in definition order (cached)."""
-        found = self._from_state.get(state)
+        cache = self.__pydantic_private__["_from_state"]  # not self._from_state: pydantic's __getattr__, 2 µs
+        found = cache.get(state)
         if found is None:
-            found = self._from_state[state] = [t for t in self.transitions if state in t.source]
+            found = cache[state] = [t for t in self.transitions if state in t.source]
         return found
 
     def param_value(self, name: str, overrides: dict[str, Any] | None = None) -> Any:

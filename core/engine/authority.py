@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from yishi.engine.types import SYSTEM, Actor, Verdict
+from yishi.org.mode import mode_of  # on every step: imported once, not in the function
 
 if TYPE_CHECKING:
     from yishi.definition.models import Workflow
@@ -27,7 +28,6 @@ def case_unit(tx: Tx, unit: Any, source: Case | None) -> int | None:
 
 def _declared(engine: Engine, tx: Tx, actor: Actor) -> bool:
     """Declared roles on a sandbox or simulation database: honoured as they are, no lookup."""
-    from yishi.org.mode import mode_of
 
     return bool(actor.roles) and actor.person_id is None and mode_of(engine, tx) != "real" \
         and bool(actor.name.strip()) and actor.name.strip().lower() not in ("system", "系统")
@@ -41,7 +41,6 @@ def authorise(engine: Engine, tx: Tx, actor: Actor, unit_id: int | None, now: da
     if actor is SYSTEM or _declared(engine, tx, actor):
         return actor
     from yishi.org.authority import resolve
-    from yishi.org.mode import mode_of
 
     resolved = resolve(tx.org(), actor, unit_id, now, mode_of(engine, tx))
     if case is not None and resolved.person_id is not None and not resolved.grants \
@@ -70,7 +69,6 @@ def visible_units(engine: Engine, tx: Tx, actor: Actor, now: datetime) -> tuple[
     if actor is SYSTEM or _declared(engine, tx, actor):
         return None
     from yishi.org.authority import scope
-    from yishi.org.mode import mode_of
 
     return scope(tx.org(), actor, now, mode_of(engine, tx))
 
@@ -95,7 +93,6 @@ def sees(engine: Engine, tx: Tx, actor: Actor, case: Case, now: datetime) -> boo
 
 
 def _real(engine: Engine, tx: Tx) -> bool:
-    from yishi.org.mode import mode_of
 
     return mode_of(engine, tx) == "real"
 
@@ -104,7 +101,6 @@ def start_unit(engine: Engine, tx: Tx, actor: Actor, wf: Workflow, unit_id: int 
                now: datetime) -> int | None:
     """On a real database a case must belong to a unit: when none is given, the one unit where
     the actor may start this procedure. Raises ``RefusedError`` when that is not one unit."""
-    from yishi.org.mode import mode_of
 
     if unit_id is not None or actor is SYSTEM or mode_of(engine, tx) != "real":
         return unit_id

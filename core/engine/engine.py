@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from yishi.time.clock import Clock, as_utc
-from yishi.time.calendar import calendar_from_config
+from yishi.time.calendar import calendar_for, calendar_from_config
 from yishi.time.mode import clock_for, read_mode, tick_moment
 from yishi.time.schedules import check_settings, run_schedules
 from yishi.definition.loader import Loaded
@@ -41,6 +41,7 @@ from yishi.errors import (
 from yishi.plugin_manager import make_manager
 from yishi.rules import ActionContext, RuleContext, run_action, run_guard
 from yishi.stats import track
+from yishi.org.params import for_unit  # on every step: imported once, not in the function
 
 if TYPE_CHECKING:
     from yishi.org import Org
@@ -177,8 +178,6 @@ class Engine:
     def calendar_for(self, case: Case | None = None) -> Any:
         """The working calendar a case's periods count on: the deployment's, with the overrides
         of the case's organisation unit and the units above it."""
-        from yishi.time.calendar import calendar_for
-
         return calendar_for(self, case)
 
     def advance_to_next(self) -> list[TickResult]:
@@ -386,7 +385,6 @@ class Engine:
         wf = compiled.workflow
         if unit_id is None and linked_from is None:
             unit_id = start_unit(self, tx, actor, wf, unit_id, now)
-        from yishi.org.params import for_unit
         compiled = for_unit(self, compiled, unit_id if unit_id is not None else
                             (linked_from.unit_id if linked_from else None))
         actor = authorise(self, tx, actor, unit_id if unit_id is not None else
@@ -562,7 +560,6 @@ class Engine:
         history still extends what the anchor signed. Raises ``NotFoundError`` for an unknown
         ``case_id``."""
         with self.store.read() as tx:
-            from yishi.org.params import for_unit
             return verify_record(tx, case_id=case_id, compiled_for=self._compiled_for,
                                  guards=self.registry.guards, tz=self.tz, anchor=anchor,
                                  calendar_for=self.calendar_for,
@@ -596,7 +593,6 @@ class Engine:
 
     def _compiled(self, case: Case) -> Compiled:
         """The case's compiled definition with its unit's params (yishi.org.params)."""
-        from yishi.org.params import for_unit
         return for_unit(self, self._definition(case), case.unit_id)
 
     def _definition(self, case: Case) -> Compiled:
