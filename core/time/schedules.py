@@ -150,14 +150,19 @@ def run_schedules(engine: Engine, now: datetime) -> list[Case]:
         return []
     seen: set[tuple[str, str]] = engine.__dict__.setdefault("_schedule_seen", set())
     started: list[Any] = []
+    due_now = []
     for item in planned:
         first, due = current(item.spec, now, engine.tz)
+        if now >= due:
+            due_now.append((item, first))
+    if not due_now:
+        return []
+    units = _units(engine) if any(item.spec.units for item, _first in due_now) else []
+    for item, first in due_now:
         period = period_key(item.spec, first)
-        if now < due:
-            continue
         label = period_label(item.spec, first)
         data = {k: (v.replace("{period}", label) if isinstance(v, str) else v) for k, v in item.spec.data.items()}
-        for key, unit_id in _targets(engine, item):
+        for key, unit_id in _targets(item, units):
             if (key, period) in seen:
                 continue
             result = None
@@ -179,7 +184,13 @@ def run_schedules(engine: Engine, now: datetime) -> list[Case]:
     return started
 
 
-def _targets(engine: Engine, item: Planned) -> list[tuple[str, int | None]]:
+def _units(engine: Engine) -> list[Any]:
+    """The organisation's units, read once for every schedule due at this tick."""
+    with engine.store.read() as tx:
+        return tx.org().units()
+
+
+def _targets(item: Planned, units: list[Any]) -> list[tuple[str, int | None]]:
     """(run key, unit) of each case a due period starts: one per unit of the schedule's kinds
     (key ``schedule@unit id``; none while the organisation has no such unit), or, for a schedule
     without ``units``, the one case without a unit."""
@@ -188,9 +199,7 @@ def _targets(engine: Engine, item: Planned) -> list[tuple[str, int | None]]:
     from yishi.org.model import KIND_WORDS
 
     kinds = {KIND_WORDS.get(k.strip().lower(), KIND_WORDS.get(k.strip(), k)) for k in item.spec.units}
-    with engine.store.read() as tx:
-        units = [u for u in tx.org().units() if u.kind in kinds]
-    return [(f"{item.key}@{u.id}", u.id) for u in units]
+    return [(f"{item.key}@{u.id}", u.id) for u in units if u.kind in kinds]
 
 
 def runs(engine: Engine, schedule: str | None = None) -> list[tuple[str, str, int | None, datetime]]:

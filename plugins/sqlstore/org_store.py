@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from yishi.org.model import Grant, LogEntry, Person, Unit
 from yishi.org.store import OrgTx
+from yishi.plugins.sqlstore.prepared import Query
 from yishi.plugins.sqlstore.org_tables import GrantRow, OrgLogRow, PersonRow, UnitParamRow, UnitRow
 
 units_t = UnitRow.__table__
@@ -17,6 +18,7 @@ people_t = PersonRow.__table__
 grants_t = GrantRow.__table__
 log_t = OrgLogRow.__table__
 params_t = UnitParamRow.__table__
+_ALL_UNITS: dict[tuple[Any, str], Query] = {}
 
 
 class SqlOrgTx(OrgTx):
@@ -26,7 +28,12 @@ class SqlOrgTx(OrgTx):
 
     # ---- units
     def units(self) -> list[Unit]:
-        return [_unit(r) for r in self.conn.execute(select(units_t).order_by(units_t.c.path))]
+        # every tick asks (schedules by unit kind): a statement compiled once, not per call
+        key = (type(self.conn.dialect), self.conn.dialect.paramstyle)
+        query = _ALL_UNITS.get(key)
+        if query is None:
+            query = _ALL_UNITS[key] = Query(select(units_t).order_by(units_t.c.path), self.conn.dialect)
+        return [_unit(r) for r in query.all(self.conn, {})]
 
     def unit(self, unit_id: int) -> Unit | None:
         row = self.conn.execute(select(units_t).where(units_t.c.id == unit_id)).first()
@@ -148,7 +155,8 @@ class SqlOrgTx(OrgTx):
 
 
 def _unit(r: Any) -> Unit:
-    return Unit(id=r.id, kind=r.kind, name=r.name, parent_id=r.parent_id, code=r.code, path=r.path)
+    m = r if isinstance(r, dict) else r._mapping
+    return Unit(id=m["id"], kind=m["kind"], name=m["name"], parent_id=m["parent_id"], code=m["code"], path=m["path"])
 
 
 def _person(r: Any) -> Person:
