@@ -335,10 +335,11 @@ class Engine:
                 verdicts.append(Verdict("form", False,
                                         "尚未填写必填项：" + "、".join(f.label.zh for f in missing),
                                         "required fields not filled in: " + ", ".join(f.label.en for f in missing)))
-        ctx = RuleContext(workflow=wf, case=case, submitted=submitted, actor=actor, now=now,
-                          params=compiled.params, calendar=self.calendar_for(case))
-        for call in t.guards:
-            verdicts.append(run_guard(self.registry.guards[call.name], ctx, call.args))
+        if t.guards:
+            ctx = RuleContext(workflow=wf, case=case, submitted=submitted, actor=actor, now=now,
+                              params=compiled.params, calendar=self.calendar_for(case))
+            for call in t.guards:
+                verdicts.append(run_guard(self.registry.guards[call.name], ctx, call.args))
         return verdicts
 
     # ------------------------------------------------------------ acting
@@ -673,7 +674,7 @@ class Engine:
         t = wf.transitions[decision.chosen]
         verdicts = decision.verdicts[decision.chosen]
         actx = ActionContext(workflow=wf, case=case, submitted=clean, actor=actor, now=now,
-                             params=compiled.params, calendar=self.calendar_for(case))
+                             params=compiled.params, calendar=self.calendar_for(case) if t.actions else None)
         for call in t.actions:
             run_action(self.registry.actions[call.name], actx, call.args)
         source = case.state
