@@ -28,7 +28,6 @@ def check_form(form: list[FormField], checks: list[Check], values: Mapping[str, 
     """Errors by field, as (zh, en), for the constraints of ``form`` and ``checks`` on ``values``
     (the step's values as they would be saved); other fields are looked up through ``ctx``."""
     errors: Errors = {}
-    here = {f.name: f for f in form}
 
     def lookup(name: str) -> Any:
         return values[name] if name in values else ctx.field(name)
@@ -37,7 +36,7 @@ def check_form(form: list[FormField], checks: list[Check], values: Mapping[str, 
         value = values.get(f.name)
         if value in (None, ""):
             continue
-        found = _bounds(f, value, lookup, ctx) or _unique(f, value) or _dates(f, value, lookup, ctx, here, tz)
+        found = _bounds(f, value, lookup, ctx) or _unique(f, value) or _dates(f, value, lookup, ctx, tz)
         if found:
             errors[f.name] = found
     for check in checks:
@@ -57,13 +56,16 @@ def _number(value: Any) -> float | None:
 
 
 def _bounds(f: FormField, value: Any, lookup: Any, ctx: RuleContext) -> tuple[str, str] | None:
+    # numbers and params are checked as the value is read (yishi.engine.forms); here: other fields
+    refs = [(bound, more) for bound, more in ((f.max, True), (f.min, False))
+            if isinstance(bound, str) and not bound.startswith("$")]
+    if not refs:
+        return None
     count = f.type == "list"
     amount = _number(len(value) if count and isinstance(value, list) else value)
     if amount is None:
         return None
-    for bound, more in ((f.max, True), (f.min, False)):
-        if not isinstance(bound, str) or bound.startswith("$"):
-            continue  # numbers and params are checked as the value is read (yishi.engine.forms)
+    for bound, more in refs:
         limit = _number(lookup(bound))
         if limit is None:
             continue
@@ -123,8 +125,7 @@ def _shown(value: date | datetime, tz: tzinfo) -> str:
     return value.isoformat()
 
 
-def _dates(f: FormField, value: Any, lookup: Any, ctx: RuleContext, here: Mapping[str, FormField],
-           tz: tzinfo) -> tuple[str, str] | None:
+def _dates(f: FormField, value: Any, lookup: Any, ctx: RuleContext, tz: tzinfo) -> tuple[str, str] | None:
     if f.type not in ("date", "datetime") or (f.not_before is None and f.not_after is None):
         return None
     mine = _as_day_or_moment(value, tz)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import fields, replace
 from operator import attrgetter
 from datetime import datetime
@@ -15,16 +14,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from yishi.engine.types import (
     Case, CaseFigures, CaseFilter, Corrupt, Event, Link, Notification, TimerRow, Verdict,
 )
-from yishi.errors import ConflictError, RefusedError, StorageError
+from yishi.errors import RefusedError, StorageError
 from yishi.storage import Store, Tx
 from yishi.plugins.sqlstore.binds import compact_json
 from yishi.plugins.sqlstore.prepared import Query
+from yishi.plugins.sqlstore.transaction import Transaction
 from yishi.plugins.sqlstore.tables import (
     CaseActorRow, CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow,
     StatsMonthRow, TimerDbRow,
@@ -155,42 +155,13 @@ class SqlStore(Store):
                     conn.exec_driver_sql("PRAGMA synchronous").scalar(), "?")
         return info
 
-    @contextmanager
-    def write(self) -> Iterator[Tx]:
-        try:
-            with self.engine.connect() as conn:
-                with conn.begin():
-                    if self.dialect == "sqlite":
-                        sqlite_begin(conn, "IMMEDIATE")
-                    tx = SqlTx(conn, self.dialect, self.prepared, self.get_case)
-                    yield tx
-            if tx.added_due is not None:
-                from yishi.plugins.sqlstore.timer_store import seen
-                seen(self._watch_key, tx.added_due)
-        except IntegrityError as exc:
-            raise ConflictError(
-                "the case changed meanwhile (another step was recorded first); nothing was saved — reload and try again",
-                message_zh="案件已被他人更新（另一步骤已先记录），本次未保存；请刷新后重试",
-            ) from exc
-        except OperationalError as exc:
-            raise _operational(exc, self.safe_url) from exc
-        except DataError as exc:
-            raise _data_error(exc, self.safe_url) from exc
-        except DBAPIError as exc:
-            raise _operational(exc, self.safe_url) from exc
+    def write(self) -> Transaction:
+        """``with store.write() as tx:`` one transaction that writes (yishi.plugins.sqlstore.transaction)."""
+        return Transaction(self, write=True)
 
-    @contextmanager
-    def read(self) -> Iterator[Tx]:
-        try:
-            with self.engine.connect() as conn:
-                with conn.begin():
-                    if self.dialect == "sqlite":
-                        sqlite_begin(conn, "DEFERRED")
-                    yield SqlTx(conn, self.dialect, self.prepared, self.get_case)
-        except OperationalError as exc:
-            raise _operational(exc, self.safe_url) from exc
-        except DataError as exc:
-            raise _data_error(exc, self.safe_url) from exc
+    def read(self) -> Transaction:
+        """``with store.read() as tx:`` one transaction that reads."""
+        return Transaction(self, write=False)
 
     def watch_timers(self, seen: Any) -> Any:
         from yishi.plugins.sqlstore.timer_store import watch
