@@ -203,3 +203,25 @@ def test_a_worker_pass_ends_when_only_a_failing_timer_is_left(sqlite_url: str, w
         assert 1 <= totals.timers["failed"] <= 2
     finally:
         engine.close()
+
+
+def test_a_tick_that_claims_every_due_timer_ends_in_one_transaction(any_url: str, wf: Any) -> None:
+    """A claim that comes back short of a batch has found every due timer: when their steps add
+    nothing due now, the tick ends there instead of opening another transaction to learn that
+    nothing is left (one BEGIN IMMEDIATE, one claim and one commit less a tick)."""
+    clock = FixedClock(T0)
+    engine = open_engine(any_url, wf, clock)
+    try:
+        for i in range(3):
+            start(engine, clock, T0 + timedelta(seconds=i))
+        clock.set(T0 + timedelta(minutes=45))  # the three reminders are due, the deadlines not yet
+        with counting_writes(engine) as writes:
+            results = engine.tick()
+        assert [r.outcome for r in results] == ["reminded"] * 3
+        assert writes[0] == 1
+        clock.set(T0 + timedelta(hours=1, minutes=30))  # the deadlines: their steps add b's, due later
+        with counting_writes(engine) as writes:
+            assert [r.outcome for r in engine.tick()] == ["fired"] * 3
+        assert writes[0] == 1
+    finally:
+        engine.close()

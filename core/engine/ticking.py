@@ -78,6 +78,8 @@ def fire_due(engine: Engine, now: datetime, *, limit: int | None = None, at_due:
                             created = due
         for fired in done:  # observers hear of steps once they are committed
             engine._committed(fired)  # noqa: SLF001
+        if len(timers) < want and created is None:
+            break  # the claim found every due timer and none of their steps added another due now
     return results
 
 
