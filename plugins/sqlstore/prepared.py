@@ -31,7 +31,7 @@ class Query:
         self.bind_procs = {name: proc for name, bind in compiled.binds.items()
                            if (proc := fast_bind(bind.type, dialect)) is not None}
         self.order = list(compiled.positiontup or []) if compiled.positional else None
-        cols = list(getattr(stmt, "selected_columns", []) or [])
+        cols = list(getattr(stmt, "selected_columns", None) or getattr(stmt, "exported_columns", None) or [])
         self.names = [c.name for c in cols]
         self.result_procs = [fast_result(c.type, dialect) for c in cols]
         self.dbapi = dialect.dbapi

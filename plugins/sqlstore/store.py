@@ -125,7 +125,7 @@ class SqlStore(Store):
         self._watch_key = f"memory:{id(self)}" if self.dialect == "sqlite" and memory else url
         dialect = self.engine.dialect
         self.prepared = {name: _Prepared(stmt, dialect) for name, stmt in (
-            ("update_case", _UPDATE_CASE), ("insert_event", _INSERT_EVENT),
+            ("insert_case", _INSERT_CASE), ("update_case", _UPDATE_CASE), ("insert_event", _INSERT_EVENT),
             ("cancel_timers", _CANCEL_TIMERS), ("insert_timer", _INSERT_TIMER),
             ("insert_outbox", _INSERT_OUTBOX), ("update_step", _UPDATE_STEP),
             ("update_step_data", _UPDATE_STEP_DATA), ("delete_actors", _DELETE_ACTORS),
@@ -268,7 +268,7 @@ class SqlTx(Tx):
     def insert_case(self, case: Case) -> int:
         values = _case_values(case)
         values.pop("id")
-        return self.conn.execute(_INSERT_CASE, values).scalar_one()
+        return self.prepared["insert_case"].scalar(self.conn, values)
 
     def update_step(self, case: Case, *, expected_rev: int, data_changed: bool) -> bool:
         values = {"state": case.state, "state_entered_at": case.state_entered_at,
