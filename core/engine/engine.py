@@ -430,7 +430,7 @@ class Engine:
         tx.add_timers([replace(t, case_id=case.id) for t in timers])
         notes = self._notify(tx, compiled, case, event, "start", [
             {"kind": "start", "recipients": {"roles": list(compiled.actors(initial)), "people": []}}])
-        tx.update_case(case, expected_rev=case.rev)
+        tx.update_step(case, expected_rev=case.rev, data_changed=False)  # the new head, not the data
         return case, event, notes
 
     def _note_link(self, tx: Tx, source: Case, new: Case, actor: Actor, now: datetime,
@@ -440,7 +440,7 @@ class Engine:
                              source=source.state, dest=source.state,
                              data={"_started": {"case": new.id, "kind": kind, "workflow": new.workflow_id}},
                              verdicts=())
-        tx.update_case(source, expected_rev=source.rev)
+        tx.update_step(source, expected_rev=source.rev, data_changed=False)  # the new head, not the data
         return FireResult(case=source, event=event)
 
     def fire(self, case_id: int, trigger: str, actor: Actor, data: Mapping[str, Any] | None = None,
@@ -755,7 +755,7 @@ class Engine:
             data["item"] = timer.detail["item"]
         event = self._append(tx, case, now=now, kind="remind", actor=SYSTEM, trigger=None,
                              source=case.state, dest=case.state, data=data, verdicts=())
-        tx.update_case(case, expected_rev=case.rev)
+        tx.update_step(case, expected_rev=case.rev, data_changed=False)  # the new head, not the data
         message = spec.message.model_dump() if spec.message else None
         notes = self._notify(tx, compiled, case, event, "remind",
                              [{"kind": "remind", "recipients": {"roles": roles, "people": people},

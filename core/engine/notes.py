@@ -28,6 +28,6 @@ def append_note(engine: Engine, case_id: int, actor: Actor, kind: str, data: Map
         case = engine._get(tx, case_id, for_update=True)
         event = engine._append(tx, case, now=now, kind=kind, actor=actor, trigger=None, source=case.state,
                                dest=case.state, data=dict(data), verdicts=())
-        tx.update_case(case, expected_rev=case.rev)
+        tx.update_step(case, expected_rev=case.rev, data_changed=False)  # the new head, not the data
     engine.pm.hook.yishi_event_committed(engine=engine, case=case, event=event, notifications=[])
     return event

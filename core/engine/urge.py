@@ -44,7 +44,7 @@ def urge(engine: Engine, case_id: int, actor: Actor, note: str = "") -> FireResu
         role = next((r for r in wf.roles if r in acting.roles), acting.role)
         event = engine._append(tx, case, now=now, kind="urge", actor=acting, trigger=None, source=case.state,
                                dest=case.state, data=data, verdicts=(), allowed=[role])
-        tx.update_case(case, expected_rev=case.rev)
+        tx.update_step(case, expected_rev=case.rev, data_changed=False)  # the new head, not the data
         message = {"zh": f"{acting.name}催办：此案件已逾期，请尽快办理。" + (f"（{data['note']}）" if data["note"] else ""),
                    "en": f"{acting.name} urges you: this case is overdue; please act on it."
                          + (f" ({data['note']})" if data["note"] else "")}
