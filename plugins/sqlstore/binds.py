@@ -62,14 +62,21 @@ def fast_result(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
     return slow
 
 
+_LAST_TIME: list[tuple[Any, str]] = [(None, "")]  # (time, its text): replaced whole, so threads never mix two
+
+
 def _utc_bind(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def bind(value: Any) -> Any:
         # SQLAlchemy stores "%04d-%02d-%02d %02d:%02d:%02d.%06d" of the naive UTC time: isoformat's
         # spelling exactly. Naive values, subclasses (freezegun's) and anything else: the slow road.
+        last = _LAST_TIME[0]
+        if value is last[0] and value is not None:  # a step writes one "now" into several columns
+            return last[1]
         if type(value) is datetime and value.tzinfo is not None:
-            if value.tzinfo is not UTC:
-                value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = (value if value.tzinfo is UTC else value.astimezone(UTC)).replace(tzinfo=None) \
+                .isoformat(" ", "microseconds")
+            _LAST_TIME[0] = (value, text)
+            return text
         return slow(value)
     return bind
 
