@@ -122,6 +122,18 @@ class CaseActorRow(SQLModel, table=True):
     roles: str = Field(default="", max_length=500)  # every role that may act on the case (",a,b,")
 
 
+class CaseActorCountRow(SQLModel, table=True):
+    """How many ``case_actors`` rows there are per (role, roles, unit), as insert-only deltas
+    folded now and then (``yishi.plugins.sqlstore.actor_counts``): "my actions" sums a few rows."""
+
+    __tablename__ = "case_actor_counts"
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=100)
+    roles: str = Field(max_length=500)
+    unit: int = 0  # the case's unit_id; 0: none
+    n: int
+
+
 class EventRow(SQLModel, table=True):
     """An append-only, hash-chained record of one thing that happened to a case."""
 
