@@ -84,3 +84,15 @@ def test_the_deferred_rich_classes_are_the_real_ones_once_used() -> None:
             "assert type(tb) is Traceback\nprint('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["ok"]
+
+
+def test_the_tuis_first_frame_needs_no_definition_models() -> None:
+    """What ``yishi`` imports before the TUI's first frame (the actor and the case filter) loads
+    neither pydantic nor YAML: the definitions load with the engine, after the frame."""
+    loaded = _modules_after("import yishi.cli\nfrom yishi.engine.types import Actor, CaseFilter")
+    assert [m for m in loaded if m.split(".")[0] in ("pydantic", "yaml", "sqlalchemy")] == []
+
+
+def test_opening_the_store_needs_neither_sqlmodel_nor_the_orm() -> None:
+    loaded = _modules_after("import yishi.plugins.sqlstore.store, yishi.plugins.sqlstore.migrate")
+    assert [m for m in loaded if m.split(".")[0] == "sqlmodel" or m.startswith("sqlalchemy.orm")] == []
