@@ -96,3 +96,34 @@ def test_the_tuis_first_frame_needs_no_definition_models() -> None:
 def test_opening_the_store_needs_neither_sqlmodel_nor_the_orm() -> None:
     loaded = _modules_after("import yishi.plugins.sqlstore.store, yishi.plugins.sqlstore.migrate")
     assert [m for m in loaded if m.split(".")[0] == "sqlmodel" or m.startswith("sqlalchemy.orm")] == []
+
+
+FIRST_FRAME = r"""
+import sys, json
+from yishi.engine.types import Actor
+from yishi.tui.app import create_app
+from yishi.tui.screens.cases import CasesScreen
+seen = {}
+mounted = CasesScreen.on_mount
+def on_mount(self):
+    mounted(self)
+    def painted():
+        seen.setdefault("modules", sorted(sys.modules))
+        self.app.exit()
+    self.app.call_after_refresh(painted)
+CasesScreen.on_mount = on_mount
+create_app(sys.argv[1], Actor.of("马书记", "secretary"), "zh", tick_seconds=0).run(headless=True, size=(100, 32))
+print(json.dumps(seen["modules"]))
+"""
+
+
+def test_the_first_frame_is_painted_before_the_database_is_opened(tmp_path) -> None:  # noqa: ANN001
+    """The engine opens in a worker thread after the first frame: its imports (SQLAlchemy,
+    pydantic, YAML) do not hold the GIL while Textual draws it, nor does uniseg (issue #13)."""
+    import os
+
+    url = f"sqlite:///{tmp_path / 'y.db'}"
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME, url], capture_output=True, text=True, check=True,
+                         env={**os.environ, "YISHI_CONFIG": os.devnull})
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert sorted({m.split(".")[0] for m in loaded} & {"sqlalchemy", "pydantic", "yaml", "uniseg"}) == []
