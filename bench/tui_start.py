@@ -107,11 +107,15 @@ def make_database(path: Path, size: int) -> None:
     con.close()
 
 
-def run_once(url: str) -> dict[str, float]:
+def run_once(url: str, old: str | None = None) -> dict[str, float]:
+    """One child on ``url``; ``old``: a folder holding another tree's package as ``yishi`` (put
+    first on PYTHONPATH; give its ``core`` links ``plugins`` and ``workflows`` to that tree's)."""
     start = time.time()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    if old:
+        env["PYTHONPATH"] = old
     out = subprocess.run([sys.executable, "-c", CHILD, url, repr(start)], capture_output=True, text=True,
-                         timeout=120, env={**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-                                           "YISHI_CONFIG": os.devnull})
+                         timeout=120, env={**env, "YISHI_CONFIG": os.devnull})
     if out.returncode != 0 or not out.stdout.strip():
         raise SystemExit(f"the child failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -125,7 +129,12 @@ def main() -> None:
                         help="measure on this existing SQLite file instead (repeatable), e.g. the 1,000,000 cases "
                              "bench/stats.py --dir D --keep leaves in D/stats-1000000.db")
     parser.add_argument("--dir", default=None, help="make the databases here and keep them for the next run")
+    parser.add_argument("--old", default=None, help="also run an older tree (see run_once), interleaved, on --old-db")
+    parser.add_argument("--old-db", default=None, help="the database for --old (at its own schema revision)")
     args = parser.parse_args()
+    if args.old:
+        compare(args)
+        return
     sizes: list[int | Path] = [Path(p) for p in args.db] or [int(s) for s in args.sizes.split(",")]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; median of {args.runs} runs, seconds "
           f"from process start (headless, 100x32); load average {os.getloadavg()[0]:.2f}")
@@ -150,6 +159,22 @@ def main() -> None:
             med = {k: statistics.median(r[k] for r in runs) for k in ("frame", "page", "counters")}
             print(f"{size:>9,}  {made:>8.2f}  {med['frame']:>9.2f}  {med['page']:>8.2f}  {med['counters']:>8.2f}",
                   flush=True)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """This tree on --db and the --old tree on --old-db, alternating (A B, B A, ...)."""
+    new, old = f"sqlite:///{args.db[0]}", f"sqlite:///{args.old_db}"
+    run_once(new)
+    run_once(old, args.old)
+    print(f"load average {os.getloadavg()[0]:.2f}; medians of {args.runs} runs each, seconds from process start")
+    got: dict[str, list[dict[str, float]]] = {"old": [], "this": []}
+    for i in range(args.runs):
+        for which in (("this", "old") if i % 2 == 0 else ("old", "this")):
+            got[which].append(run_once(new) if which == "this" else run_once(old, args.old))
+    for which in ("old", "this"):
+        med = {k: statistics.median(r[k] for r in got[which]) for k in ("frame", "page", "counters")}
+        print(f"{which:>5}: 1st frame {med['frame']:.2f}  1st page {med['page']:.2f}  counters {med['counters']:.2f}")
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
