@@ -14,7 +14,8 @@ terminal I/O), printing when
   * the counters are painted (open, overdue, resolved this month, share within the community).
 
 Times are from the moment the parent started the child process. Prints the median of the runs
-per size; run as ``python bench/tui_start.py [--runs 5] [--sizes 100,10000,100000]``.
+per size; run as ``python bench/tui_start.py [--runs 5] [--sizes 100,10000,100000] [--dir D]``, or on
+existing databases (the 1,000,000 cases of ``bench/stats.py --keep``) with ``--db FILE``.
 """
 
 from __future__ import annotations
@@ -106,10 +107,15 @@ def make_database(path: Path, size: int) -> None:
     con.close()
 
 
-def run_once(url: str) -> dict[str, float]:
+def run_once(url: str, old: str | None = None) -> dict[str, float]:
+    """One child on ``url``; ``old``: a folder holding another tree's package as ``yishi`` (put
+    first on PYTHONPATH; give its ``core`` links ``plugins`` and ``workflows`` to that tree's)."""
     start = time.time()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    if old:
+        env["PYTHONPATH"] = old
     out = subprocess.run([sys.executable, "-c", CHILD, url, repr(start)], capture_output=True, text=True,
-                         timeout=120, env={**os.environ, "YISHI_CONFIG": os.devnull})
+                         timeout=120, env={**env, "YISHI_CONFIG": os.devnull})
     if out.returncode != 0 or not out.stdout.strip():
         raise SystemExit(f"the child failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -119,23 +125,56 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="100,10000,100000")
+    parser.add_argument("--db", action="append", default=[],
+                        help="measure on this existing SQLite file instead (repeatable), e.g. the 1,000,000 cases "
+                             "bench/stats.py --dir D --keep leaves in D/stats-1000000.db")
+    parser.add_argument("--dir", default=None, help="make the databases here and keep them for the next run")
+    parser.add_argument("--old", default=None, help="also run an older tree (see run_once), interleaved, on --old-db")
+    parser.add_argument("--old-db", default=None, help="the database for --old (at its own schema revision)")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.old:
+        compare(args)
+        return
+    sizes: list[int | Path] = [Path(p) for p in args.db] or [int(s) for s in args.sizes.split(",")]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; median of {args.runs} runs, seconds "
-          "from process start (headless, 100x32)")
-    print(f"{'cases':>8}  {'make DB':>8}  {'1st frame':>9}  {'1st page':>8}  {'counters':>8}")
+          f"from process start (headless, 100x32); load average {os.getloadavg()[0]:.2f}")
+    print(f"{'cases':>9}  {'make DB':>8}  {'1st frame':>9}  {'1st page':>8}  {'counters':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            path = Path(tmp) / f"cases-{size}.db"
-            t = time.perf_counter()
-            make_database(path, size)
-            made = time.perf_counter() - t
+            made = 0.0
+            if isinstance(size, Path):
+                path = size
+                con = sqlite3.connect(path)
+                size = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+                con.close()
+            else:
+                path = Path(args.dir or tmp) / f"cases-{size}.db"
+                if not (args.dir and path.exists()):
+                    t = time.perf_counter()
+                    make_database(path, size)
+                    made = time.perf_counter() - t
             url = f"sqlite:///{path}"
             run_once(url)  # warm the OS file cache and Python's bytecode cache
             runs = [run_once(url) for _ in range(args.runs)]
             med = {k: statistics.median(r[k] for r in runs) for k in ("frame", "page", "counters")}
-            print(f"{size:>8,}  {made:>8.2f}  {med['frame']:>9.2f}  {med['page']:>8.2f}  {med['counters']:>8.2f}",
+            print(f"{size:>9,}  {made:>8.2f}  {med['frame']:>9.2f}  {med['page']:>8.2f}  {med['counters']:>8.2f}",
                   flush=True)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """This tree on --db and the --old tree on --old-db, alternating (A B, B A, ...)."""
+    new, old = f"sqlite:///{args.db[0]}", f"sqlite:///{args.old_db}"
+    run_once(new)
+    run_once(old, args.old)
+    print(f"load average {os.getloadavg()[0]:.2f}; medians of {args.runs} runs each, seconds from process start")
+    got: dict[str, list[dict[str, float]]] = {"old": [], "this": []}
+    for i in range(args.runs):
+        for which in (("this", "old") if i % 2 == 0 else ("old", "this")):
+            got[which].append(run_once(new) if which == "this" else run_once(old, args.old))
+    for which in ("old", "this"):
+        med = {k: statistics.median(r[k] for r in got[which]) for k in ("frame", "page", "counters")}
+        print(f"{which:>5}: 1st frame {med['frame']:.2f}  1st page {med['page']:.2f}  counters {med['counters']:.2f}")
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -130,7 +130,7 @@ def preload() -> None:
 
     Call it before ``freezegun.freeze_time`` starts: a module first imported while time is
     frozen would see freezegun's fake ``datetime`` class in its annotations, which pydantic
-    and SQLModel cannot build models from. ``yishi.testing`` calls it for you.
+    cannot build models from. ``yishi.testing`` calls it for you.
     """
     for name in BUILTIN_PLUGINS:
         importlib.import_module(name)

@@ -175,3 +175,24 @@ def test_cli_migrate_dry_run_and_revert(make_engine: Any, tmp_path: Path) -> Non
 
 
 FOUR_ID = "four_discussions_two_disclosures"
+
+
+def test_migrate_moves_who_may_act_with_the_case(engine: Engine, tmp_path: Path) -> None:
+    """Version 2 gives the notice step to the committee: after the move, the committee's "my
+    actions" counts the case and the secretary's no longer does (case_actors follows act_roles)."""
+    from yishi.engine import CaseFilter
+
+    case_id = start_v1(engine)
+    assert engine.count(CaseFilter(open=True, roles=("secretary",))) == 1
+    v2 = (V2.replace("roles: {secretary: {title: {zh: 书记, en: secretary}}}",
+                     "roles: {secretary: {title: {zh: 书记, en: secretary}}, committee: {title: {zh: 两委, en: committee}}}")
+          .replace("source: posted, dest: done, title: finish, roles: [secretary]",
+                   "source: posted, dest: done, title: finish, roles: [committee]"))
+    assert "roles: [committee]" in v2
+    (tmp_path / "wf" / "notice_v2.yaml").write_text(v2, encoding="utf-8")
+    engine.library._by_id = None  # noqa: SLF001 - the files changed on disk: read them again
+    assert engine.migrate("notice", 2, {"notice": "posted"}).migrated == 1
+    assert engine.case(case_id).act_roles == ("committee",)
+    assert engine.count(CaseFilter(open=True, roles=("committee",))) == 1
+    assert engine.count(CaseFilter(open=True, roles=("secretary",))) == 0
+    assert [c.id for c in engine.cases(CaseFilter(open=True, roles=("committee",)))] == [case_id]

@@ -26,6 +26,10 @@ class _Boundary(TyperGroup):
     def make_context(self, info_name: Any, args: list[str], parent: Any = None, **extra: Any) -> Any:
         from yishi.cli.argv import place_options
 
+        if "--help" in args:  # typer's help renderer, without rich.markdown and rich.traceback
+            from yishi.cli.helpfast import load_rich_utils
+
+            load_rich_utils()
         return super().make_context(info_name, place_options(self, args), parent, **extra)
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click)
@@ -115,20 +119,19 @@ def launch_tui(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from yishi.cli import cases, documents, org, outbox, plugin, report, serve, system, worker, workflows
+    from yishi.cli import documents, org, report, serve, system, worker
     from yishi.cli.config import config
+    from yishi.cli.lazy import GROUPS, lazy_typer
 
-    app.add_typer(workflows.app, name="workflows")
-    app.add_typer(cases.app, name="case")
-    app.add_typer(outbox.app, name="outbox")
-    app.add_typer(plugin.app, name="plugin")
+    for name in GROUPS:  # built when used: ``yishi --help`` needs only their names and help
+        app.add_typer(lazy_typer(name), name=name)
     worker.register(app)
     system.register(app)
     report.register(app)
     org.register(app)
     serve.register(app)
     app.command(name="config")(config)
-    documents.register(app, cases.app)
+    documents.register(app)
 
 
 _register()

@@ -10,10 +10,10 @@ import typer
 from yishi.cli import views
 from yishi.cli.context import parse_sets, session
 from yishi.cli.identity import acting, viewer
+from yishi.cli.lazy import help_of
 from yishi.cli.output import console, emit_json, jsonable, t
 
-app = typer.Typer(help="Cases: open, list, show, history, actions, fire, record. 案件。",
-                  no_args_is_help=True)
+app = typer.Typer(help=help_of("case"), no_args_is_help=True)
 
 CaseId = Annotated[int, typer.Argument(metavar="ID", help="The case number.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -156,3 +156,12 @@ def record(ctx: typer.Context, case_id: CaseId, name: As = None, roles: Roles = 
         emit_json(views.case_json(case, engine.definition_of(case)))
         return
     console().print(t("case_recorded", s.lang, id=case.id, rev=case.rev))
+
+
+def _more_commands() -> None:
+    from yishi.cli.documents import case_commands
+
+    case_commands(app)  # export, attach, attachments: after the commands above, as listed in the help
+
+
+_more_commands()

@@ -166,8 +166,12 @@ def attachments_(ctx: typer.Context, case_id: Annotated[int, typer.Argument(meta
                         f"{i.size} B  {i.sha256[:16]}  {i.note}", soft_wrap=True)
 
 
-def register(app: typer.Typer, cases: typer.Typer) -> None:
+def register(app: typer.Typer) -> None:
     app.command(name="doc")(doc)
+
+
+def case_commands(cases: typer.Typer) -> None:
+    """``yishi case export|attach|attachments`` (called by ``yishi.cli.cases``)."""
     cases.command(name="export")(export)
     cases.command(name="attach")(attach)
     cases.command(name="attachments")(attachments_)

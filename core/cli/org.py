@@ -11,10 +11,10 @@ import typer
 
 from yishi.cli.context import session
 from yishi.cli.identity import acting
+from yishi.cli.lazy import help_of
 from yishi.cli.output import console, emit_json, jsonable, local
 
-app = typer.Typer(help="The organisation: units, people, grants, logins. 组织机构、人员、授权。",
-                  no_args_is_help=True)
+app = typer.Typer(help=help_of("org"), no_args_is_help=True)
 units_app = typer.Typer(help="Organisation units (district, street, community, grid). 组织单位。",
                         no_args_is_help=True)
 people_app = typer.Typer(help="People. 人员。", no_args_is_help=True)
@@ -393,8 +393,7 @@ def params(ctx: typer.Context, workflow: Annotated[str, typer.Argument(metavar="
 
 def register(root: typer.Typer) -> None:
     root.command(name="init")(init)
-    root.command(name="params")(params)
-    root.add_typer(app, name="org")
+    root.command(name="params")(params)  # the org group itself is registered lazily (yishi.cli.lazy)
 
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from yishi.cli.context import session
+from yishi.cli.lazy import help_of
 from yishi.cli.output import MESSAGES, console, emit_json, jsonable, local, t, table
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ MESSAGES.update({
     "h_to": {"zh": "收件", "en": "to"},
 })
 
-app = typer.Typer(help="Notifications: list them, retry a failed one. 通知发送队列。", no_args_is_help=True)
+app = typer.Typer(help=help_of("outbox"), no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 

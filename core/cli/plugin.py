@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from yishi.cli.context import session
+from yishi.cli.lazy import help_of
 from yishi.cli.output import console
 
-app = typer.Typer(help="Write your own plugin. 编写插件。", no_args_is_help=True)
+app = typer.Typer(help=help_of("plugin"), no_args_is_help=True)
 
 
 @app.command()

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from yishi.cli.context import session
+from yishi.cli.lazy import help_of
 from yishi.cli.output import console, emit_json, jsonable, t, table, title
 from yishi.errors import Problem
 
 if TYPE_CHECKING:
     from yishi.definition import Catalog, Loaded, Workflow
 
-app = typer.Typer(help="Workflow definitions: list, show, validate, graph, schema, migrate. 流程定义。",
-                  no_args_is_help=True)
+app = typer.Typer(help=help_of("workflows"), no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -185,7 +185,7 @@ def _move(engine: Engine, tx: Any, case: Case, compiled: Any, *, version: int, s
     source, case.state, case.data = case.state, state, data
     case.rev += 1
     case.updated_at = now
-    case.act_roles = compiled.actors(state)
+    actors, case.act_roles = case.act_roles, compiled.actors(state)
     # what already went off in this state does not go off again (the rule verify replays)
     existing = tx.timers(case.id)
     if case.due_at is not None:
@@ -197,6 +197,8 @@ def _move(engine: Engine, tx: Any, case: Case, compiled: Any, *, version: int, s
     if not tx.update_case(case, expected_rev=expected):
         raise RefusedError(f"case #{case.id} changed meanwhile; nothing was migrated",
                            message_zh=f"案件 #{case.id} 已被他人更新；未迁移")
+    if case.act_roles != actors:  # "my actions" reads case_actors: it follows the new step's roles
+        tx.set_actors(case.id, case.act_roles)
     tx.add_timers(timers)
     return event
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yishi.definition.models import FormField, Text
+if TYPE_CHECKING:  # annotations only: Actor and CaseFilter load no pydantic models (the TUI's first frame)
+    from yishi.definition.models import FormField, Text
 
 SYSTEM_ROLE = "system"
 

@@ -305,9 +305,13 @@ def community_share(engine: Engine, workflow_id: str | None = None,
     tiers: dict[int, int] = {}
     wanted = None if units is None else set(units)
     with engine.store.read() as tx:
-        for row in tx.stats().months([], workflow_id=workflow_id):
-            if row["tier"] and (wanted is None or row["unit_id"] in wanted):
-                tiers[int(row["tier"])] = tiers.get(int(row["tier"]), 0) + int(row["closed"])
+        stats = tx.stats()
+        if hasattr(stats, "closed_by_tier"):  # summed in the database (a store may not offer it)
+            tiers = stats.closed_by_tier(workflow_id, None if units is None else tuple(units))
+        else:
+            for row in stats.months([], workflow_id=workflow_id):
+                if row["tier"] and (wanted is None or row["unit_id"] in wanted):
+                    tiers[int(row["tier"])] = tiers.get(int(row["tier"]), 0) + int(row["closed"])
     total = sum(tiers.values())
     if not total:
         return None

@@ -122,7 +122,9 @@ class YishiApp(App[None]):
         self._set_titles()
         self.push_screen(CasesScreen())
         if self.engine is None:
-            self.open_engine()
+            # after the first frame is painted: the worker's imports (SQLAlchemy, pydantic, the
+            # workflow files) would otherwise hold the GIL while the frame is being drawn
+            self.call_after_refresh(self.open_engine)
         else:
             self.call_after_refresh(self._engine_ready)
 

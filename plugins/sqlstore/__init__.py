@@ -1,4 +1,4 @@
-"""The built-in storage plugin: SQLModel tables on SQLite (default) or PostgreSQL."""
+"""The built-in storage plugin: SQLAlchemy Core tables on SQLite (default) or PostgreSQL."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-HEAD = "0010_stats"  # tests check this equals Alembic's head revision
+HEAD = "0011_actor_counts"  # tests check this equals Alembic's head revision
 
 
 def alembic_config(store: SqlStore, connection: object | None = None):  # noqa: ANN201

@@ -1,87 +1,70 @@
-"""SQLModel tables of the organisation (migration 0007): units, people, grants, the
-hash-chained administration log and per-unit params."""
+"""The organisation's tables (migration 0007): units, people, grants, the hash-chained
+administration log and per-unit params (SQLAlchemy Core, as ``tables``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, UniqueConstraint
 
-from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from yishi.plugins.sqlstore.tables import JSONType, UTCDateTime, _row, col, metadata, pk, s
 
-from yishi.plugins.sqlstore.tables import JSONType, UTCDateTime
+UnitRow = _row("UnitRow", Table(
+    "org_units", metadata,
+    pk(),
+    col("parent_id", Integer, ForeignKey("org_units.id"), null=True, default=None, index=True),
+    col("kind", s(20)),
+    col("name", s(200)),
+    col("code", s(50), default=""),
+    col("path", s(500), default="", index=True),  # "/1/4/9/": ids from the root
+    col("created_at", UTCDateTime),
+), "An organisation unit: district → street → community → grid (→ building).")
 
+PersonRow = _row("PersonRow", Table(
+    "people", metadata,
+    pk(),
+    col("name", s(200)),
+    col("login", s(200), null=True, default=None, unique=True),
+    col("phone", s(50), default=""),
+    col("wecom_id", s(100), default=""),
+    col("dingtalk_id", s(100), default=""),
+    Column("password_hash", Text, nullable=False, server_default=""),
+    col("failed_logins", Integer, default=0),
+    col("locked_until", UTCDateTime, null=True, default=None),
+    col("active", Boolean, default=True),
+    col("created_at", UTCDateTime),
+), "A real person who may hold grants and log in.")
 
-class UnitRow(SQLModel, table=True):
-    """An organisation unit: district → street → community → grid (→ building)."""
+GrantRow = _row("GrantRow", Table(
+    "grants", metadata,
+    pk(),
+    col("person_id", Integer, ForeignKey("people.id"), index=True),
+    col("role", s(100)),
+    col("unit_id", Integer, ForeignKey("org_units.id"), index=True),
+    col("valid_from", UTCDateTime),
+    col("valid_until", UTCDateTime, null=True, default=None),
+    col("granted_by", s(200), default=""),
+    col("granted_at", UTCDateTime),
+    col("revoked_at", UTCDateTime, null=True, default=None),
+    col("revoked_by", s(200), default=""),
+), "A person holds a role in a unit from ``valid_from`` until ``valid_until`` (open-ended if None).")
 
-    __tablename__ = "org_units"
-    id: int | None = Field(default=None, primary_key=True)
-    parent_id: int | None = Field(default=None, foreign_key="org_units.id", index=True)
-    kind: str = Field(max_length=20)
-    name: str = Field(max_length=200)
-    code: str = Field(default="", max_length=50)
-    path: str = Field(default="", max_length=500, index=True)  # "/1/4/9/": ids from the root
-    created_at: datetime = Field(sa_type=UTCDateTime)
+OrgLogRow = _row("OrgLogRow", Table(
+    "org_log", metadata,
+    pk(),
+    col("seq", Integer, unique=True),
+    col("at", UTCDateTime),
+    col("kind", s(30)),
+    col("actor", s(200)),
+    Column("data", JSONType, nullable=False),
+    col("prev_hash", s(64)),
+    col("hash", s(64)),
+), "One administration event (a unit, person, grant, revocation or param); hash-chained.")
 
-
-class PersonRow(SQLModel, table=True):
-    """A real person who may hold grants and log in."""
-
-    __tablename__ = "people"
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=200)
-    login: str | None = Field(default=None, max_length=200, unique=True)
-    phone: str = Field(default="", max_length=50)
-    wecom_id: str = Field(default="", max_length=100)
-    dingtalk_id: str = Field(default="", max_length=100)
-    password_hash: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    active: bool = True
-    created_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class GrantRow(SQLModel, table=True):
-    """A person holds a role in a unit from ``valid_from`` until ``valid_until`` (open-ended if None)."""
-
-    __tablename__ = "grants"
-    id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="people.id", index=True)
-    role: str = Field(max_length=100)
-    unit_id: int = Field(foreign_key="org_units.id", index=True)
-    valid_from: datetime = Field(sa_type=UTCDateTime)
-    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    granted_by: str = Field(default="", max_length=200)
-    granted_at: datetime = Field(sa_type=UTCDateTime)
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    revoked_by: str = Field(default="", max_length=200)
-
-
-class OrgLogRow(SQLModel, table=True):
-    """One administration event (a unit, person, grant, revocation or param); hash-chained."""
-
-    __tablename__ = "org_log"
-    id: int | None = Field(default=None, primary_key=True)
-    seq: int = Field(unique=True)
-    at: datetime = Field(sa_type=UTCDateTime)
-    kind: str = Field(max_length=30)
-    actor: str = Field(max_length=200)
-    data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
-
-
-class UnitParamRow(SQLModel, table=True):
-    """A workflow param overridden for one unit (and everything under it)."""
-
-    __tablename__ = "unit_params"
-    __table_args__ = (UniqueConstraint("unit_id", "workflow_id", "name", name="uq_unit_params"),)
-    id: int | None = Field(default=None, primary_key=True)
-    unit_id: int = Field(foreign_key="org_units.id")
-    workflow_id: str = Field(max_length=100)
-    name: str = Field(max_length=100)
-    value: Any = Field(default=None, sa_column=Column(JSONType, nullable=True))
-
-
-
+UnitParamRow = _row("UnitParamRow", Table(
+    "unit_params", metadata,
+    pk(),
+    col("unit_id", Integer, ForeignKey("org_units.id")),
+    col("workflow_id", s(100)),
+    col("name", s(100)),
+    Column("value", JSONType, nullable=True),
+    UniqueConstraint("unit_id", "workflow_id", "name", name="uq_unit_params"),
+), "A workflow param overridden for one unit (and everything under it).")

@@ -55,6 +55,18 @@ class SqlStatsTx:
             stmt = stmt.where(months_t.c.workflow_id == workflow_id)
         return [dict(row._mapping) for row in self.conn.execute(stmt)]
 
+    def closed_by_tier(self, workflow_id: str | None = None,
+                       units: tuple[int, ...] | None = None) -> dict[int, int]:
+        """Cases closed per resolving tier (1…), over every month, summed in the database (the
+        home screen's share resolved within the community reads this, not thousands of rows)."""
+        stmt = (select(months_t.c.tier, func.sum(months_t.c.closed)).where(months_t.c.tier > 0)
+                .group_by(months_t.c.tier))
+        if workflow_id is not None:
+            stmt = stmt.where(months_t.c.workflow_id == workflow_id)
+        if units is not None:
+            stmt = stmt.where(months_t.c.unit_id.in_(units))
+        return {int(t): int(n) for t, n in self.conn.execute(stmt) if n}
+
     def received(self, start: datetime, end: datetime) -> list[tuple[Any, str, int]]:
         """(unit_id, workflow_id, cases opened in [start, end))."""
         c = cases_t.c

@@ -332,24 +332,15 @@ class SqlTx(Tx):
         return [_case(row) for row in self.conn.execute(stmt)]
 
     def count_cases(self, filt: CaseFilter) -> int:
-        if filt.roles is not None and filt.open is True and filt.units is None and not (
+        if filt.roles is not None and filt.open is True and not (
                 filt.overdue_at or filt.closed_since or filt.workflow_id or filt.state or filt.search
                 or any("\x00" in r for r in filt.roles)):
-            # "my actions" everywhere (no unit scope: a scoped count needs the cases' units, below):
-            # counted in the index (role, roles, case_id) alone, each case once: a
-            # case is counted under the first of my roles (sorted) that may act on it
-            # (one index range count per role, added up: an OR would build a row-id set)
-            mine = sorted(set(filt.roles))
-            counts = [select(func.count()).select_from(actors_t).where(
-                actors_t.c.role == role, *[func.instr(actors_t.c.roles, f",{earlier},") == 0
-                                           for earlier in mine[:k]]).scalar_subquery()
-                      for k, role in enumerate(mine)]
-            if not counts:
-                return 0
-            total = counts[0]
-            for more in counts[1:]:
-                total = total + more
-            return int(self.conn.execute(select(total)).scalar_one())
+            # "my actions" (in the actor's units, when scoped): a sum of a few counter rows
+            # per (role, roles, unit) kept by triggers on case_actors, not a count of the cases
+            from yishi.plugins.sqlstore.actor_counts import count_mine
+            from yishi.plugins.sqlstore.tables import CaseActorCountRow
+
+            return count_mine(self.conn, CaseActorCountRow.__table__, filt.roles, filt.units)
         stmt = select(func.count()).select_from(cases_t).where(and_(True, *self._where(filt)))
         return int(self.conn.execute(stmt).scalar_one())
 

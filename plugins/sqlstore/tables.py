@@ -1,15 +1,25 @@
-"""SQLModel tables of the built-in store: definitions, cases, events, timers, outbox, meta, schedule runs."""
+"""The built-in store's tables (SQLAlchemy Core): definitions, cases, events, timers, outbox, meta,
+schedule runs; the organisation's are in ``org_tables``.
+
+Plain ``Table`` objects, not SQLModel classes: the store only ever used their ``__table__``,
+and building the classes (with SQLModel and SQLAlchemy's ORM imported for them) took longer
+than everything else in opening a database, on the TUI's way to its first page (issue 13). The
+``…Row`` names remain, each holding its table as ``__table__``. Columns, types, nullability,
+indexes and Python-side defaults are those the SQLModel classes had (``tests/test_storage.py``
+compares them with the migrations).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint, text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
-
 
 class UTCDateTime(TypeDecorator):
     """Stores UTC (naive on SQLite, timestamptz on PostgreSQL); always reads back aware UTC."""
@@ -34,207 +44,197 @@ class UTCDateTime(TypeDecorator):
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+metadata = MetaData()
+_NONE: Any = object()
 
 
-def _utc() -> Any:
-    return Field(sa_type=UTCDateTime)
+def col(name: str, type_: Any, *args: Any, null: bool = False, default: Any = _NONE, **kw: Any) -> Column:
+    """A column as SQLModel made it: NOT NULL unless ``null``, the Python default given."""
+    if default is not _NONE:
+        kw["default"] = default
+    return Column(name, type_, *args, nullable=null, **kw)
 
 
-class DefinitionRow(SQLModel, table=True):
-    """A workflow definition's exact text, kept so pinned cases run after the file changes."""
-
-    __tablename__ = "definitions"
-    sha256: str = Field(primary_key=True, max_length=64)
-    workflow_id: str = Field(index=True, max_length=100)
-    version: int
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    file: str = Field(default="", max_length=500)
-    loaded_at: datetime = _utc()
+def pk() -> Column:
+    return Column("id", Integer, primary_key=True)
 
 
-class CaseRow(SQLModel, table=True):
-    """One run of one workflow."""
+def s(n: int) -> String:
+    return String(n)
 
-    __tablename__ = "cases"
-    __table_args__ = (
-        # the case lists (migration 0006): open cases by urgency ("my actions": case_actors)
-        Index("ix_cases_open_urgency", "closed_at", text("(due_at IS NULL)"), "due_at", text("id DESC")),
-        # the statistics (migration 0010): open cases overdue now, by tier, unit and procedure
-        # (the month figures come from the stats_months summary, not from scanning cases)
-        Index("ix_cases_stats_overdue", "closed_at", "due_at", "workflow_id", "tier", "unit_id"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    workflow_id: str = Field(index=True, max_length=100)
-    workflow_version: int
-    workflow_sha256: str = Field(foreign_key="definitions.sha256", max_length=64)
-    state: str = Field(max_length=100)
-    subject: str = Field(default="", max_length=500)
-    data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    opened_by: str = Field(default="", max_length=200)
-    opened_at: datetime = _utc()
-    state_entered_at: datetime = _utc()
-    updated_at: datetime = _utc()
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    act_roles: str = Field(default="", max_length=500)  # ",role,role," who may act now
-    rev: int = 1
-    last_seq: int = 0
-    last_hash: str = Field(default="", max_length=64)
-    unit_id: int | None = Field(default=None, foreign_key="org_units.id", index=True)  # migration 0007
+
+def _row(name: str, table: Table, doc: str) -> type:
+    """The old class name, holding the table as ``__table__`` (what the store reads)."""
+    return type(name, (), {"__table__": table, "__doc__": doc})
+
+
+DefinitionRow = _row("DefinitionRow", Table(
+    "definitions", metadata,
+    col("sha256", s(64), primary_key=True),
+    col("workflow_id", s(100), index=True),
+    col("version", Integer),
+    Column("text", Text, nullable=False),
+    col("file", s(500), default=""),
+    col("loaded_at", UTCDateTime),
+), "A workflow definition's exact text, kept so pinned cases run after the file changes.")
+
+CaseRow = _row("CaseRow", Table(
+    "cases", metadata,
+    pk(),
+    col("workflow_id", s(100), index=True),
+    col("workflow_version", Integer),
+    col("workflow_sha256", s(64), ForeignKey("definitions.sha256")),
+    col("state", s(100)),
+    col("subject", s(500), default=""),
+    Column("data", JSONType, nullable=False),
+    col("opened_by", s(200), default=""),
+    col("opened_at", UTCDateTime),
+    col("state_entered_at", UTCDateTime),
+    col("updated_at", UTCDateTime),
+    col("closed_at", UTCDateTime, null=True, default=None),
+    col("due_at", UTCDateTime, null=True, default=None),
+    col("act_roles", s(500), default=""),  # ",role,role," who may act now
+    col("rev", Integer, default=1),
+    col("last_seq", Integer, default=0),
+    col("last_hash", s(64), default=""),
+    col("unit_id", Integer, ForeignKey("org_units.id"), null=True, default=None, index=True),  # migration 0007
     # what the statistics count (yishi.stats.track; migration 0010)
-    tier: int | None = None
-    resolved_tier: int | None = None
-    deadlines_missed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    reopened: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    extended: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    evals_asked: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    evals_given: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    evals_satisfied: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    col("tier", Integer, null=True, default=None),
+    col("resolved_tier", Integer, null=True, default=None),
+    *[col(name, Integer, default=0, server_default="0") for name in (
+        "deadlines_missed", "reopened", "extended", "evals_asked", "evals_given", "evals_satisfied")],
+    # the case lists (migration 0006): open cases by urgency ("my actions": case_actors)
+    Index("ix_cases_open_urgency", "closed_at", text("(due_at IS NULL)"), "due_at", text("id DESC")),
+    # the statistics (migration 0010): open cases overdue now, by tier, unit and procedure
+    # (the month figures come from the stats_months summary, not from scanning cases)
+    Index("ix_cases_stats_overdue", "closed_at", "due_at", "workflow_id", "tier", "unit_id"),
+), "One run of one workflow.")
 
+StatsMonthRow = _row("StatsMonthRow", Table(
+    "stats_months", metadata,
+    col("month", s(7), primary_key=True),  # YYYY-MM
+    col("unit_id", Integer, primary_key=True, default=0),  # 0: no unit
+    col("workflow_id", s(100), primary_key=True),
+    col("tier", Integer, primary_key=True, default=0),  # the resolving tier; 0: none
+    col("received", Integer, default=0),
+    col("closed", Integer, default=0),
+    col("on_time", Integer, default=0),
+    col("handling_seconds", Float, default=0.0),
+    *[col(name, Integer, default=0) for name in ("reopened", "extended", "evals_asked", "evals_given",
+                                                 "evals_satisfied")],
+), "Counts per month (in the deployment's time zone) × unit × procedure × resolving tier, added to "
+   "in the transaction of the step that opens or closes a case (yishi.stats.track).")
 
-class StatsMonthRow(SQLModel, table=True):
-    """Counts per month (in the deployment's time zone) × unit × procedure × resolving tier, added
-    to in the transaction of the step that opens or closes a case (yishi.stats.track)."""
+CaseActorRow = _row("CaseActorRow", Table(
+    "case_actors", metadata,
+    col("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    col("role", s(100), primary_key=True),
+    col("roles", s(500), default=""),  # every role that may act on the case (",a,b,")
+    Index("ix_case_actors_role", "role", "roles", "case_id"),
+), 'A role that may act on an open case now: "my actions" is an index lookup, not a LIKE scan.')
 
-    __tablename__ = "stats_months"
-    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
-    unit_id: int = Field(default=0, primary_key=True)  # 0: no unit
-    workflow_id: str = Field(primary_key=True, max_length=100)
-    tier: int = Field(default=0, primary_key=True)  # the tier that resolved the closed cases; 0: none
-    received: int = 0
-    closed: int = 0
-    on_time: int = 0
-    handling_seconds: float = 0.0
-    reopened: int = 0
-    extended: int = 0
-    evals_asked: int = 0
-    evals_given: int = 0
-    evals_satisfied: int = 0
+CaseActorCountRow = _row("CaseActorCountRow", Table(
+    "case_actor_counts", metadata,
+    pk(),
+    col("role", s(100)),
+    col("roles", s(500)),
+    col("unit", Integer, default=0),  # the case's unit_id; 0: none
+    col("n", Integer),
+), "How many ``case_actors`` rows there are per (role, roles, unit), as insert-only deltas folded now "
+   "and then (``yishi.plugins.sqlstore.actor_counts``): \"my actions\" sums a few rows.")
 
+EventRow = _row("EventRow", Table(
+    "events", metadata,
+    pk(),
+    col("case_id", Integer, ForeignKey("cases.id")),
+    col("seq", Integer),
+    col("at", UTCDateTime),
+    col("kind", s(20)),
+    col("actor", s(200)),
+    col("role", s(100), default=""),
+    col("trigger", s(100), null=True, default=None),
+    col("source", s(100), null=True, default=None),
+    col("dest", s(100), null=True, default=None),
+    Column("data", JSONType, nullable=False),
+    Column("verdicts", JSONType, nullable=False),
+    col("prev_hash", s(64)),
+    col("hash", s(64)),
+    UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),
+), "An append-only, hash-chained record of one thing that happened to a case.")
 
-class CaseActorRow(SQLModel, table=True):
-    """A role that may act on an open case now: "my actions" is an index lookup, not a LIKE scan."""
+TimerDbRow = _row("TimerDbRow", Table(
+    "timers", metadata,
+    pk(),
+    col("case_id", Integer, ForeignKey("cases.id"), index=True),
+    col("state", s(100)),
+    col("idx", Integer, default=0),
+    col("due_at", UTCDateTime),
+    col("kind", s(10)),
+    col("target", s(500)),
+    Column("detail", JSONType, nullable=False, server_default="{}"),
+    col("status", s(10), default="pending"),
+    Column("result", Text, nullable=False, server_default=""),
+    col("finished_at", UTCDateTime, null=True, default=None),
+    Index("ix_timers_pending_due", "due_at", sqlite_where=text("status = 'pending'"),
+          postgresql_where=text("status = 'pending'")),
+), "A deadline of a case's state: reminds roles or fires a trigger when due.")
 
-    __tablename__ = "case_actors"
-    __table_args__ = (Index("ix_case_actors_role", "role", "roles", "case_id"),)
-    case_id: int = Field(foreign_key="cases.id", primary_key=True)
-    role: str = Field(primary_key=True, max_length=100)
-    roles: str = Field(default="", max_length=500)  # every role that may act on the case (",a,b,")
+OutboxRow = _row("OutboxRow", Table(
+    "outbox", metadata,
+    pk(),
+    col("case_id", Integer, ForeignKey("cases.id"), index=True),
+    col("event_seq", Integer),
+    col("channel", s(100)),
+    col("kind", s(50)),
+    Column("recipients", JSONType, nullable=False),
+    Column("payload", JSONType, nullable=False),
+    col("status", s(10), default="pending"),  # pending | sending | delivered | failed
+    col("attempts", Integer, default=0),
+    col("created_at", UTCDateTime),
+    col("next_attempt_at", UTCDateTime),
+    col("delivered_at", UTCDateTime, null=True, default=None),
+    Column("error", Text, nullable=False, server_default=""),
+    Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("status = 'pending'"),
+          postgresql_where=text("status = 'pending'")),
+    # a row being sent: next_attempt_at is when its sender's lease runs out
+    Index("ix_outbox_sending", "next_attempt_at", sqlite_where=text("status = 'sending'"),
+          postgresql_where=text("status = 'sending'")),
+), "A notification waiting for (or done with) delivery by one notifier channel.")
 
+LinkRow = _row("LinkRow", Table(
+    "links", metadata,
+    pk(),
+    col("from_case", Integer, ForeignKey("cases.id"), index=True),
+    col("to_case", Integer, ForeignKey("cases.id"), index=True),
+    col("kind", s(50), default="handover"),
+    col("at", UTCDateTime),
+    col("actor", s(200), default=""),
+), "A reference between two cases: one started the other (a hand-over), recorded both ways.")
 
-class EventRow(SQLModel, table=True):
-    """An append-only, hash-chained record of one thing that happened to a case."""
+MetaRow = _row("MetaRow", Table(
+    "meta", metadata,
+    col("key", s(100), primary_key=True),
+    Column("value", Text, nullable=False),
+), "The database's own settings: ``mode`` (real | simulation; absent: sandbox), ``sim_now``.")
 
-    __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id")
-    seq: int
-    at: datetime = _utc()
-    kind: str = Field(max_length=20)
-    actor: str = Field(max_length=200)
-    role: str = Field(default="", max_length=100)
-    trigger: str | None = Field(default=None, max_length=100)
-    source: str | None = Field(default=None, max_length=100)
-    dest: str | None = Field(default=None, max_length=100)
-    data: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    verdicts: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
-
-
-class TimerDbRow(SQLModel, table=True):
-    """A deadline of a case's state: reminds roles or fires a trigger when due."""
-
-    __tablename__ = "timers"
-    __table_args__ = (
-        Index("ix_timers_pending_due", "due_at", sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
-    state: str = Field(max_length=100)
-    idx: int = 0
-    due_at: datetime = _utc()
-    kind: str = Field(max_length=10)
-    target: str = Field(max_length=500)
-    detail: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False,
-                                                                server_default="{}"))
-    status: str = Field(default="pending", max_length=10)
-    result: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class OutboxRow(SQLModel, table=True):
-    """A notification waiting for (or done with) delivery by one notifier channel."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
-        # a row being sent: next_attempt_at is when its sender's lease runs out
-        Index("ix_outbox_sending", "next_attempt_at", sqlite_where=text("status = 'sending'"),
-              postgresql_where=text("status = 'sending'")),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
-    event_seq: int
-    channel: str = Field(max_length=100)
-    kind: str = Field(max_length=50)
-    recipients: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    payload: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    status: str = Field(default="pending", max_length=10)  # pending | sending | delivered | failed
-    attempts: int = 0
-    created_at: datetime = _utc()
-    next_attempt_at: datetime = _utc()
-    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-
-
-class LinkRow(SQLModel, table=True):
-    """A reference between two cases: one started the other (a hand-over), recorded both ways."""
-
-    __tablename__ = "links"
-    id: int | None = Field(default=None, primary_key=True)
-    from_case: int = Field(foreign_key="cases.id", index=True)
-    to_case: int = Field(foreign_key="cases.id", index=True)
-    kind: str = Field(default="handover", max_length=50)
-    at: datetime = _utc()
-    actor: str = Field(default="", max_length=200)
-
-
-class MetaRow(SQLModel, table=True):
-    """The database's own settings: ``mode`` (real | simulation; absent: sandbox), ``sim_now``."""
-
-    __tablename__ = "meta"
-    key: str = Field(primary_key=True, max_length=100)
-    value: str = Field(sa_column=Column(Text, nullable=False))
-
-
-class ScheduleRunRow(SQLModel, table=True):
-    """One period in which a schedule started its case; unique, so a period starts exactly once."""
-
-    __tablename__ = "schedule_runs"
-    __table_args__ = (UniqueConstraint("schedule", "period", name="uq_schedule_runs_period"),)
-    id: int | None = Field(default=None, primary_key=True)
-    schedule: str = Field(max_length=200)
-    period: str = Field(max_length=50)
-    case_id: int | None = Field(default=None, foreign_key="cases.id")
-    at: datetime = _utc()
-
+ScheduleRunRow = _row("ScheduleRunRow", Table(
+    "schedule_runs", metadata,
+    pk(),
+    col("schedule", s(200)),
+    col("period", s(50)),
+    col("case_id", Integer, ForeignKey("cases.id"), null=True, default=None),
+    col("at", UTCDateTime),
+    UniqueConstraint("schedule", "period", name="uq_schedule_runs_period"),
+), "One period in which a schedule started its case; unique, so a period starts exactly once.")
 
 from yishi.plugins.sqlstore import org_tables  # noqa: E402,F401 - registers the organisation's tables
 
-class MaintenanceRow(SQLModel, table=True):
-    """A maintenance window: while one is open (``closed_at`` NULL) the append-only triggers on
-    events and the administration log let UPDATE and DELETE through (see append_only.py)."""
-
-    __tablename__ = "record_maintenance"
-    id: int | None = Field(default=None, primary_key=True)
-    opened_at: datetime = _utc()
-    opened_by: str = Field(max_length=200)
-    reason: str = Field(sa_column=Column(Text, nullable=False))
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-metadata = SQLModel.metadata
+MaintenanceRow = _row("MaintenanceRow", Table(
+    "record_maintenance", metadata,
+    pk(),
+    col("opened_at", UTCDateTime),
+    col("opened_by", s(200)),
+    Column("reason", Text, nullable=False),
+    col("closed_at", UTCDateTime, null=True, default=None),
+), "A maintenance window: while one is open (``closed_at`` NULL) the append-only triggers on events and "
+   "the administration log let UPDATE and DELETE through (see append_only.py).")

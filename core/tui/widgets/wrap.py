@@ -12,7 +12,6 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
 from textual.widgets import Static
-from uniseg.wrap import tt_wrap
 
 NBSP = "\u00a0"  # joins a mark to its label: "●\u00a0决议公开" never breaks after the mark
 
@@ -22,6 +21,8 @@ def wrap_lines(text: str, width: int) -> list[str]:
     English line-breaking rules allow; a run longer than a line is folded by cells."""
     if width <= 0 or cell_len(text) <= width:
         return [text]
+    from uniseg.wrap import tt_wrap  # 20 ms of import: not before the first frame (issue 13)
+
     out: list[str] = []
     for piece in tt_wrap(text, width, ambiguous_as_wide=False):
         line = piece.rstrip(" ")
