@@ -291,6 +291,12 @@ class Store(ABC):
     def read(self) -> AbstractContextManager[Tx]:
         """A read-only transaction."""
 
+    def group(self) -> AbstractContextManager[Any]:
+        """Run this thread's ``write()`` blocks inside the ``with`` block as one transaction,
+        committed when it ends (a simulation's speed: one commit instead of one a step). A write
+        that raises is still undone alone. Stores that cannot, run them one by one (the default)."""
+        return nullcontext()
+
     def watch_timers(self, seen: Callable[[datetime], None]) -> Callable[[], None] | None:
         """Call ``seen(due)`` after every committed transaction that added timers (in this
         process, on this database), with the earliest of their due times; returns the function

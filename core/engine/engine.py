@@ -180,6 +180,19 @@ class Engine:
         of the case's organisation unit and the units above it."""
         return calendar_for(self, case)
 
+    def group(self) -> Any:
+        """``with engine.group():`` every step, start and tick inside the block (on this thread)
+        is a savepoint of one database transaction, committed when the block ends: a simulation
+        of many cases commits once instead of once a step. A step that fails is still undone
+        alone; what is given up is durability (a crash loses the whole block) and other
+        connections wait for the block. Raises ``RefusedError`` on a real database."""
+        from yishi.org.mode import mode_of
+
+        if mode_of(self) == "real":
+            raise RefusedError("a real database commits every step: group() is for simulations and tests",
+                               message_zh="正式数据库的每一步都须立即提交；成组提交仅用于模拟和测试")
+        return self.store.group()
+
     def advance_to_next(self) -> list[TickResult]:
         """``advance`` to the next pending deadline (nothing when none is pending)."""
         from yishi.time.mode import advance_to_next

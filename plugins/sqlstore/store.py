@@ -24,7 +24,7 @@ from yishi.errors import RefusedError, StorageError
 from yishi.storage import Store, Tx
 from yishi.plugins.sqlstore.binds import compact_json
 from yishi.plugins.sqlstore.prepared import Query
-from yishi.plugins.sqlstore.transaction import Transaction
+from yishi.plugins.sqlstore.transaction import Group, Transaction
 from yishi.plugins.sqlstore.tables import (
     CaseActorRow, CaseRow, DefinitionRow, EventRow, LinkRow, MetaRow, OutboxRow, ScheduleRunRow,
     StatsMonthRow, TimerDbRow,
@@ -162,6 +162,13 @@ class SqlStore(Store):
     def read(self) -> Transaction:
         """``with store.read() as tx:`` one transaction that reads."""
         return Transaction(self, write=False)
+
+    _group: Group | None = None  # the thread's open group of transactions (yishi.plugins.sqlstore.transaction)
+
+    def group(self) -> Group:
+        """``with store.group():`` this thread's transactions as savepoints of one, committed at
+        the end (a simulation's speed; a crash loses the whole block)."""
+        return Group(self)
 
     def watch_timers(self, seen: Any) -> Any:
         from yishi.plugins.sqlstore.timer_store import watch

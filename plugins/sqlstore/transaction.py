@@ -1,4 +1,4 @@
-"""The store's unit of work as a plain context manager: ``SqlStore.write()`` and ``read()``.
+"""The store's unit of work as a plain context manager: ``SqlStore.write()``, ``read()`` and ``group()``.
 
 One SQLAlchemy connection and transaction per unit (SQLite: ``BEGIN IMMEDIATE`` for a write so
 writers queue instead of failing on a stale snapshot, ``BEGIN DEFERRED`` for a read); commit
@@ -7,10 +7,18 @@ unique or foreign-key violation while writing is a ``ConflictError`` (another st
 an outage or lock cycle a ``StorageError``, a value the database refuses (a NUL) a
 ``RefusedError``. A class rather than a generator-based ``@contextmanager``: every step pays
 for this, and the generator's machinery was a third of it.
+
+``group()`` (a simulation's speed): the thread's writes inside the block become savepoints of
+one transaction, committed when the block ends. A write that fails is still undone alone (its
+savepoint), and the engine's errors are the same; what is given up is durability — nothing in
+the block is on disk until it ends, a crash loses all of it — and other connections wait for
+the block (SQLite) or do not see its steps until it ends (PostgreSQL).
 """
 
 from __future__ import annotations
 
+from itertools import count
+from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
@@ -18,13 +26,17 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from yishi.errors import ConflictError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from yishi.plugins.sqlstore.store import SqlStore, SqlTx
+
+_savepoints = count(1)
 
 
 class Transaction:
     """``with store.write() as tx:`` (``write=True``) or ``with store.read() as tx:``."""
 
-    __slots__ = ("store", "write", "conn", "trans", "tx")
+    __slots__ = ("store", "write", "conn", "trans", "tx", "savepoint")
 
     def __init__(self, store: SqlStore, *, write: bool) -> None:
         self.store = store
@@ -34,17 +46,26 @@ class Transaction:
         from yishi.plugins.sqlstore.store import SqlTx, sqlite_begin
 
         store = self.store
+        group = store._group  # noqa: SLF001
+        self.savepoint = None
         try:
-            conn = self.conn = store.engine.connect()
-            try:
-                self.trans = conn.begin()
-                if store.dialect == "sqlite":
-                    sqlite_begin(conn, "IMMEDIATE" if self.write else "DEFERRED")
-            except BaseException:
-                conn.close()  # rolls back what was begun
-                raise
+            if group is not None and group.thread == get_ident():
+                conn = self.conn = group.conn
+                self.trans = None
+                if self.write:  # a read inside the group sees its writes and undoes nothing
+                    self.savepoint = f"yishi_group{next(_savepoints)}"
+                    _driver(conn, f"SAVEPOINT {self.savepoint}")
+            else:
+                conn = self.conn = store.engine.connect()
+                try:
+                    self.trans = conn.begin()
+                    if store.dialect == "sqlite":
+                        sqlite_begin(conn, "IMMEDIATE" if self.write else "DEFERRED")
+                except BaseException:
+                    conn.close()  # rolls back what was begun
+                    raise
         except DBAPIError as exc:
-            mapped = self._mapped(exc)
+            mapped = _mapped(store, exc, write=self.write)
             if mapped is exc:
                 raise
             raise mapped from exc
@@ -52,6 +73,81 @@ class Transaction:
         return tx
 
     def __exit__(self, kind: Any, error: Any, _tb: Any) -> bool:
+        try:
+            if self.trans is None:  # inside a group: its savepoint, or nothing for a read
+                if self.savepoint is not None:
+                    if kind is not None:
+                        _driver(self.conn, f"ROLLBACK TO SAVEPOINT {self.savepoint}")
+                    _driver(self.conn, f"RELEASE SAVEPOINT {self.savepoint}")
+            else:
+                try:
+                    if kind is None:
+                        self.trans.commit()
+                    else:
+                        self.trans.rollback()
+                finally:
+                    self.conn.close()
+        except DBAPIError as exc:
+            if error is None:
+                mapped = _mapped(self.store, exc, write=self.write)
+                if mapped is exc:
+                    raise
+                raise mapped from exc
+            # the rollback after an error failed too: the first error is the one to tell
+        if error is not None:
+            if isinstance(error, DBAPIError) and (mapped := _mapped(self.store, error, write=self.write)) is not error:
+                raise mapped from error
+            return False
+        if self.write and self.tx.added_due is not None:
+            from yishi.plugins.sqlstore.timer_store import seen
+            seen(self.store._watch_key, self.tx.added_due)  # noqa: SLF001
+        return False
+
+
+class Group:
+    """``with store.group():`` this thread's transactions as savepoints of one (see the module)."""
+
+    __slots__ = ("store", "thread", "conn", "trans", "depth")
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.depth = 0
+
+    def __enter__(self) -> Group:
+        from yishi.plugins.sqlstore.store import sqlite_begin
+
+        store = self.store
+        outer = store._group  # noqa: SLF001
+        if outer is not None and outer.thread == get_ident():
+            outer.depth += 1  # a group inside a group is part of it
+            return outer
+        if outer is not None:
+            from yishi.errors import StorageError
+            raise StorageError("another thread holds this store's group of transactions",
+                               message_zh="另一线程正以成组事务使用此数据库")
+        self.thread = get_ident()
+        try:
+            conn = self.conn = store.engine.connect()
+            try:
+                self.trans = conn.begin()
+                if store.dialect == "sqlite":
+                    sqlite_begin(conn, "IMMEDIATE")
+            except BaseException:
+                conn.close()
+                raise
+        except DBAPIError as exc:
+            raise _mapped(store, exc, write=True) from exc
+        self.depth = 1
+        store._group = self  # noqa: SLF001
+        return self
+
+    def __exit__(self, kind: Any, error: Any, _tb: Any) -> bool:
+        group = self.store._group  # noqa: SLF001
+        if group is not None and group is not self:  # joined an outer group
+            group.depth -= 1
+            return False
+        self.depth -= 1
+        self.store._group = None  # noqa: SLF001
         try:
             try:
                 if kind is None:
@@ -62,29 +158,28 @@ class Transaction:
                 self.conn.close()
         except DBAPIError as exc:
             if error is None:
-                mapped = self._mapped(exc)
-                if mapped is exc:
-                    raise
-                raise mapped from exc
-            # the rollback after an error failed too: the first error is the one to tell
-        if error is not None:
-            if isinstance(error, DBAPIError) and (mapped := self._mapped(error)) is not error:
-                raise mapped from error
-            return False
-        if self.write and self.tx.added_due is not None:
-            from yishi.plugins.sqlstore.timer_store import seen
-            seen(self.store._watch_key, self.tx.added_due)  # noqa: SLF001
+                raise _mapped(self.store, exc, write=True) from exc
         return False
 
-    def _mapped(self, exc: DBAPIError) -> BaseException:
-        from yishi.plugins.sqlstore.store import _data_error, _operational
 
-        if self.write and isinstance(exc, IntegrityError):
-            return ConflictError(
-                "the case changed meanwhile (another step was recorded first); nothing was saved — reload and try again",
-                message_zh="案件已被他人更新（另一步骤已先记录），本次未保存；请刷新后重试")
-        if isinstance(exc, OperationalError):
-            return _operational(exc, self.store.safe_url)
-        if isinstance(exc, DataError):
-            return _data_error(exc, self.store.safe_url)
-        return _operational(exc, self.store.safe_url) if self.write else exc
+def _driver(conn: Connection, sql: str) -> None:
+    from yishi.plugins.sqlstore.prepared import _cursor
+
+    try:
+        _cursor(conn).execute(sql)
+    except conn.dialect.dbapi.Error as exc:
+        raise OperationalError(sql, (), exc) from exc
+
+
+def _mapped(store: SqlStore, exc: DBAPIError, *, write: bool) -> BaseException:
+    from yishi.plugins.sqlstore.store import _data_error, _operational
+
+    if write and isinstance(exc, IntegrityError):
+        return ConflictError(
+            "the case changed meanwhile (another step was recorded first); nothing was saved — reload and try again",
+            message_zh="案件已被他人更新（另一步骤已先记录），本次未保存；请刷新后重试")
+    if isinstance(exc, OperationalError):
+        return _operational(exc, store.safe_url)
+    if isinstance(exc, DataError):
+        return _data_error(exc, store.safe_url)
+    return _operational(exc, store.safe_url) if write else exc
