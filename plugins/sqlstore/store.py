@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import fields, replace
 from operator import attrgetter
@@ -121,6 +122,9 @@ class SqlStore(Store):
                                message_zh=f"无法使用数据库 {self.safe_url}：{exc}") from None
         if self.dialect == "sqlite":
             _sqlite_setup(self.engine, synchronous)
+        # the connection the last transaction left for the next (yishi.plugins.sqlstore.transaction)
+        self._idle: list[Connection] = []
+        self._pid = os.getpid()
         # engines on one database in this process share who watches its timers (the testing kit)
         self._watch_key = f"memory:{id(self)}" if self.dialect == "sqlite" and memory else url
         dialect = self.engine.dialect
@@ -175,6 +179,8 @@ class SqlStore(Store):
         return watch(self._watch_key, seen)
 
     def close(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
         self.engine.dispose()
 
 
