@@ -136,10 +136,26 @@ class Replay:
                 self.traced.add(id(dbapi_conn))
                 dbapi_conn.set_trace_callback(self.statements.append)
         event.listen(engine.store.engine, "checkout", checkout)
+        for kept in getattr(engine.store, "_idle", []):  # a connection the store keeps between transactions
+            checkout(kept.connection.dbapi_connection, None, None)
+        self.triggered = {name for (name,) in self.conn.execute(
+            "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'")}
+
+    def _statements(self) -> list[str]:
+        """The traced statements, each once: Python's trace callback reports a statement again
+        (its own text, not the trigger's) at the start of every trigger subprogram it runs, and
+        the copy runs those triggers itself. Only a write to a table with triggers is repeated
+        that way; such a write straight after itself is always the trace's repeat."""
+        out: list[str] = []
+        for sql in self.statements:
+            if out and sql == out[-1] and (m := _WRITE.match(sql)) and m.group(1).strip('"') in self.triggered:
+                continue
+            out.append(sql)
+        return out
 
     def run(self) -> float:
         """Replay what was traced since the last call; the wall seconds it took."""
-        todo = [_parameters(sql) for sql in self.statements if not sql.startswith("--")]
+        todo = [_parameters(sql) for sql in self._statements() if not sql.startswith("--")]
         self.statements.clear()
         execute = self.conn.execute
         t0 = WALL["clock"]()
@@ -148,6 +164,7 @@ class Replay:
         return WALL["clock"]() - t0
 
 
+_WRITE = re.compile(r'(?:INSERT INTO|DELETE FROM|UPDATE) ("?\w+"?)')
 # a SQL string literal ('it''s'), or a number standing alone (not part of a name like sp53)
 _LITERAL = re.compile(r"'(?:[^']|'')*'|(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
 
