@@ -22,7 +22,7 @@ COMMIT, ROLLBACK = object(), object()
 class Tracer:
     """Records the engine's statements and commits on its PostgreSQL connections."""
 
-    def __init__(self, sa_engine: Any) -> None:
+    def __init__(self, sa_engine: Any, store: Any = None) -> None:
         self.log: list[Any] = []
         log = self.log
 
@@ -42,7 +42,12 @@ class Tracer:
         event.listen(sa_engine, "checkout", checkout)
         event.listen(sa_engine, "commit", lambda _conn: log.append(COMMIT))
         event.listen(sa_engine, "rollback", lambda _conn: log.append(ROLLBACK))
-        sa_engine.dispose()  # connections made from now on are traced from their first checkout
+        # connections made from now on are traced from their first checkout: drop the one the
+        # store keeps between transactions, and the pool's
+        for kept in getattr(store, "_idle", ()):
+            kept.close()
+        getattr(store, "_idle", []).clear()
+        sa_engine.dispose()
 
     def take(self) -> list[Any]:
         out = list(self.log)

@@ -194,7 +194,7 @@ def bench_vs_raw(pg: str, count: int, folder: Path, chunk: int = 100) -> None:
             hide_password=False)
         engine = Engine.open(url, plugins=[_workflow_plugin(folder), NullPlugin()])
         replay = Replayer(raw_dsn)
-        tracer = Tracer(engine.store.engine)
+        tracer = Tracer(engine.store.engine, engine.store)
         try:
             for what, step, per in (("timers", lambda: len(engine.tick(limit=50)), chunk),
                                     ("notifications", lambda: int(deliver_one(engine, channels=["null"]) is not None),
