@@ -184,8 +184,9 @@ class Engine:
         """``with engine.group():`` every step, start and tick inside the block (on this thread)
         is a savepoint of one database transaction, committed when the block ends: a simulation
         of many cases commits once instead of once a step. A step that fails is still undone
-        alone; what is given up is durability (a crash loses the whole block) and other
-        connections wait for the block. Raises ``RefusedError`` on a real database."""
+        alone; what is given up is durability (a crash loses the whole block), other
+        connections wait for the block, and ``yishi_event_committed`` hears of each step when
+        its savepoint is released. Raises ``RefusedError`` on a real database."""
         from yishi.org.mode import mode_of
 
         if mode_of(self) == "real":
