@@ -121,3 +121,22 @@ def test_the_json_columns_text_is_json_dumps_compact() -> None:
         assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":")), value
     with pytest.raises(TypeError, match="not JSON serializable"):
         compact_json({"x": object()})
+
+
+def test_the_case_built_straight_from_the_row_equals_the_case_read_by_name(any_url: str) -> None:
+    """``get_case(for_update=True)`` (the step's hot path) builds the Case in one generated call;
+    it must equal the Case the plain read builds through ``Row``, figures and roles included."""
+    with Engine.open(any_url) as engine:
+        secretary = Actor.of("王书记", "secretary")
+        case = engine.start("four_discussions_two_disclosures", secretary,
+                            {"subject": "议题", "matter_type": "collective_assets", "proposal": "提议"})
+        engine.fire(case.id, "submit_to_committees", secretary)
+        grid = engine.start("grid_escalation", Actor.of("网格员小李", "grid_member"), {
+            "subject": "路灯不亮", "reporter": "居民", "place": "小区", "category": "facilities",
+            "urgency": "normal", "description": "三号楼前"})
+        for case_id in (case.id, grid.id):
+            with engine.store.write() as tx:
+                locked = tx.get_case(case_id, for_update=True)
+                plain = tx.get_case(case_id)
+            assert locked == plain and locked is not None
+            assert locked.act_roles and locked.opened_at.tzinfo is not None

@@ -59,6 +59,10 @@ class Query:
     def all(self, conn: Connection, values: dict[str, Any]) -> list[Row]:
         return [self._row(raw) for raw in self._run(conn, values, True)[1]]
 
+    def raw(self, conn: Connection, values: dict[str, Any]) -> list[Any]:
+        """The driver's rows as read, unconverted (for a caller that builds its own objects)."""
+        return self._run(conn, values, True)[1]
+
     def first(self, conn: Connection, values: dict[str, Any]) -> Row | None:
         rows = self._run(conn, values, True)[1]  # the statements read at most a row or a few
         return self._row(rows[0]) if rows else None

@@ -135,6 +135,7 @@ class SqlStore(Store):
             ("update_step_data", _UPDATE_STEP_DATA), ("delete_actors", _DELETE_ACTORS),
             ("insert_actor", _INSERT_ACTOR))}
         self.get_case = _PreparedRow(_GET_CASE if self.dialect == "sqlite" else _GET_CASE_LOCKED, dialect)
+        self.get_case.make_case = _case_maker(self.get_case)  # type: ignore[attr-defined]
         from yishi.plugins.sqlstore.stats_store import month_upsert
         from yishi.plugins.sqlstore.timer_store import TimerQueries
         from yishi.plugins.sqlstore.outbox_store import OutboxQueries
@@ -270,8 +271,8 @@ class SqlTx(Tx):
     # ---- cases
     def get_case(self, case_id: int, *, for_update: bool = False) -> Case | None:
         if for_update and self._get_case is not None:  # the hot path: fire, record
-            row = self._get_case.first(self.conn, {"case_id": case_id})
-            return _case(row) if row else None
+            rows = self._get_case.raw(self.conn, {"case_id": case_id})
+            return self._get_case.make_case(rows[0]) if rows else None  # type: ignore[attr-defined]
         if not for_update:
             row = self.prepared["case_read"].first(self.conn, {"case_id": case_id})  # type: ignore[attr-defined]
             return _case(row) if row else None
@@ -587,6 +588,31 @@ def _case_values(case: Case) -> dict[str, Any]:
 
 def _figure_values(figures: CaseFigures) -> dict[str, Any]:
     return dict(zip(FIGURES, _FIGURES_OF(figures)))
+
+
+def _case_maker(query: Query) -> Any:
+    """``f(driver row)``: the Case of a row of ``query`` (a SELECT of every column of ``cases``)
+    built in one generated call, without the intermediate ``Row`` (the step's hot path)."""
+    from yishi.plugins.sqlstore.binds import _compile
+
+    env: dict[str, Any] = {"Case": Case, "CaseFigures": CaseFigures}
+    where = {name: i for i, name in enumerate(query.names)}
+
+    def col(name: str) -> str:
+        i = where[name]
+        proc = query.result_procs[i]
+        if proc is None:
+            return f"r[{i}]"
+        env[f"p{i}"] = proc
+        return f"p{i}(r[{i}])"
+    plain = [f.name for f in fields(Case) if f.name not in ("act_roles", "figures")]
+    roles = col("act_roles")
+    source = ("def case(r):\n"
+              f"    roles = {roles}\n"
+              "    return Case(" + ", ".join(f"{name}={col(name)}" for name in plain)
+              + ", act_roles=tuple(x for x in roles.split(',') if x) if roles else ()"
+              + ", figures=CaseFigures(" + ", ".join(col(name) for name in FIGURES) + "))\n")
+    return _compile(source, "case", env)
 
 
 def _case(row: Any) -> Case:
