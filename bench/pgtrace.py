@@ -42,11 +42,9 @@ class Tracer:
         event.listen(sa_engine, "checkout", checkout)
         event.listen(sa_engine, "commit", lambda _conn: log.append(COMMIT))
         event.listen(sa_engine, "rollback", lambda _conn: log.append(ROLLBACK))
-        # connections made from now on are traced from their first checkout: drop the one the
-        # store keeps between transactions, and the pool's
-        for kept in getattr(store, "_idle", ()):
-            kept.close()
-        getattr(store, "_idle", []).clear()
+        # connections made from now on are traced from their first checkout: hand back the one
+        # the store keeps between transactions (an older yishi keeps none), and empty the pool
+        getattr(store, "release_connection", lambda: None)()
         sa_engine.dispose()
 
     def take(self) -> list[Any]:

@@ -136,8 +136,9 @@ class Replay:
                 self.traced.add(id(dbapi_conn))
                 dbapi_conn.set_trace_callback(self.statements.append)
         event.listen(engine.store.engine, "checkout", checkout)
-        for kept in getattr(engine.store, "_idle", []):  # a connection the store keeps between transactions
-            checkout(kept.connection.dbapi_connection, None, None)
+        # the connection the store keeps between transactions goes back to the pool, so the next
+        # transaction checks one out and is traced (an older yishi keeps none)
+        getattr(engine.store, "release_connection", lambda: None)()
         self.triggered = {name for (name,) in self.conn.execute(
             "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'")}
 

@@ -16,7 +16,7 @@ from sqlalchemy.sql import null
 from yishi.engine import Actor, Engine
 from yishi.plugins.sqlstore.binds import fast_bind, fast_result
 from yishi.plugins.sqlstore.prepared import Query
-from yishi.plugins.sqlstore.store import SqlStore, events_t, timers_t
+from yishi.plugins.sqlstore.store import SqlStore, _case, cases_t, events_t, timers_t
 from yishi.plugins.sqlstore.tables import UTCDateTime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -124,8 +124,8 @@ def test_the_json_columns_text_is_json_dumps_compact() -> None:
 
 
 def test_the_case_built_straight_from_the_row_equals_the_case_read_by_name(any_url: str) -> None:
-    """``get_case(for_update=True)`` (the step's hot path) builds the Case in one generated call;
-    it must equal the Case the plain read builds through ``Row``, figures and roles included."""
+    """``get_case`` (the step's hot path and the plain read) builds the Case in one generated call;
+    it must equal the Case built from a Core row by column name, figures and roles included."""
     with Engine.open(any_url) as engine:
         secretary = Actor.of("王书记", "secretary")
         case = engine.start("four_discussions_two_disclosures", secretary,
@@ -138,5 +138,7 @@ def test_the_case_built_straight_from_the_row_equals_the_case_read_by_name(any_u
             with engine.store.write() as tx:
                 locked = tx.get_case(case_id, for_update=True)
                 plain = tx.get_case(case_id)
+                core = _case(tx.conn.execute(select(cases_t).where(cases_t.c.id == case_id)).first())
             assert locked == plain and locked is not None
+            assert locked == core  # the Case built through a Core row, by column name
             assert locked.act_roles and locked.opened_at.tzinfo is not None

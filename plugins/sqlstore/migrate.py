@@ -46,7 +46,7 @@ def ensure_schema(store: SqlStore) -> None:
         with store.engine.connect() as conn:
             with conn.begin():
                 if store.dialect == "sqlite":
-                    from yishi.plugins.sqlstore.store import sqlite_begin
+                    from yishi.plugins.sqlstore.transaction import sqlite_begin
                     sqlite_begin(conn, "IMMEDIATE")
                 if store.dialect == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(7415736)"))  # one migrator at a time

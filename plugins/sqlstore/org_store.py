@@ -18,21 +18,21 @@ people_t = PersonRow.__table__
 grants_t = GrantRow.__table__
 log_t = OrgLogRow.__table__
 params_t = UnitParamRow.__table__
-_ALL_UNITS: dict[tuple[Any, str], Query] = {}
+_ALL_UNITS = select(units_t).order_by(units_t.c.path)
 
 
 class SqlOrgTx(OrgTx):
-    def __init__(self, conn: Connection, dialect: str) -> None:
+    def __init__(self, conn: Connection, dialect: str, prepared: dict[str, Any] | None = None) -> None:
         self.conn = conn
         self.dialect = dialect
+        self.prepared = {} if prepared is None else prepared  # the store's statements compiled once
 
     # ---- units
     def units(self) -> list[Unit]:
-        # every tick asks (schedules by unit kind): a statement compiled once, not per call
-        key = (type(self.conn.dialect), self.conn.dialect.paramstyle)
-        query = _ALL_UNITS.get(key)
+        # every tick asks (schedules by unit kind): a statement compiled once per store, not per call
+        query = self.prepared.get("org_units")
         if query is None:
-            query = _ALL_UNITS[key] = Query(select(units_t).order_by(units_t.c.path), self.conn.dialect)
+            query = self.prepared["org_units"] = Query(_ALL_UNITS, self.conn.dialect)
         return [_unit(r) for r in query.all(self.conn, {})]
 
     def unit(self, unit_id: int) -> Unit | None:

@@ -90,26 +90,30 @@ class Row(dict):
 _names = count(1)
 
 
+def savepoint_name() -> str:
+    """A savepoint name not used before in this process."""
+    return f"yishi_sp{next(_names)}"
+
+
+def run_driver(conn: Connection, sql: str) -> None:
+    """Run ``sql`` (a SAVEPOINT statement) on the connection's kept driver cursor; a driver
+    error comes back as SQLAlchemy's ``OperationalError``, as from any other statement."""
+    try:
+        _cursor(conn).execute(sql)
+    except conn.dialect.dbapi.OperationalError as exc:
+        raise OperationalError(sql, (), exc) from exc
+
+
 @contextmanager
 def savepoint(conn: Connection) -> Iterator[None]:
     """A SAVEPOINT on the driver connection: the block's writes are undone alone if it raises
     (then the error goes on), and the transaction stays usable (PostgreSQL too)."""
-    name = f"yishi_sp{next(_names)}"
-    dbapi = conn.dialect.dbapi
-
-    cursor = _cursor(conn)
-
-    def run(sql: str) -> None:
-        try:
-            cursor.execute(sql)
-        except dbapi.OperationalError as exc:
-            raise OperationalError(sql, (), exc) from exc
-
-    run(f"SAVEPOINT {name}")
+    name = savepoint_name()
+    run_driver(conn, f"SAVEPOINT {name}")
     try:
         yield
     except BaseException:
-        run(f"ROLLBACK TO SAVEPOINT {name}")
-        run(f"RELEASE SAVEPOINT {name}")
+        run_driver(conn, f"ROLLBACK TO SAVEPOINT {name}")
+        run_driver(conn, f"RELEASE SAVEPOINT {name}")
         raise
-    run(f"RELEASE SAVEPOINT {name}")
+    run_driver(conn, f"RELEASE SAVEPOINT {name}")

@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from yishi.engine.types import (
@@ -142,6 +142,7 @@ class SqlStore(Store):
         self.prepared["timers"] = TimerQueries(dialect)  # type: ignore[assignment]
         self.prepared["outbox"] = OutboxQueries(dialect)  # type: ignore[assignment]
         self.prepared["case_read"] = Query(_GET_CASE, dialect)  # type: ignore[assignment]
+        self.prepared["case_read"].make_case = _case_maker(self.prepared["case_read"])  # type: ignore[attr-defined]
         self.prepared["month_upsert"] = Query(month_upsert(self.dialect), dialect)  # type: ignore[assignment]
         if migrate:
             from yishi.plugins.sqlstore.migrate import ensure_schema
@@ -168,6 +169,10 @@ class SqlStore(Store):
         """``with store.read() as tx:`` one transaction that reads."""
         return Transaction(self, write=False)
 
+    def new_tx(self, conn: Connection) -> SqlTx:
+        """The unit of work on ``conn`` (a ``Transaction`` makes one per block)."""
+        return SqlTx(conn, self.dialect, self.prepared, self.get_case)
+
     _group: Group | None = None  # the thread's open group of transactions (yishi.plugins.sqlstore.transaction)
 
     def group(self) -> Group:
@@ -179,9 +184,14 @@ class SqlStore(Store):
         from yishi.plugins.sqlstore.timer_store import watch
         return watch(self._watch_key, seen)
 
-    def close(self) -> None:
+    def release_connection(self) -> None:
+        """Hand the connection kept between transactions back to the pool: the next transaction
+        checks one out (what a tracer listening for checkouts needs to see it)."""
         while self._idle:
             self._idle.pop().close()
+
+    def close(self) -> None:
+        self.release_connection()
         self.engine.dispose()
 
 
@@ -228,17 +238,6 @@ def _sqlite_setup(engine: Any, synchronous: str = "FULL") -> None:
         cur.close()
 
 
-def sqlite_begin(conn: Connection, mode: str) -> None:
-    """BEGIN on the driver: IMMEDIATE for writes (writers queue instead of failing on a stale
-    snapshot), DEFERRED for reads. Issued here rather than from a "begin" event listener, whose
-    mere presence makes SQLAlchemy dispatch events around every statement."""
-    dbapi_conn = conn.connection.driver_connection
-    try:
-        dbapi_conn.execute(f"BEGIN {mode}")
-    except conn.dialect.dbapi.OperationalError as exc:
-        raise OperationalError(f"BEGIN {mode}", (), exc) from exc
-
-
 class SqlTx(Tx):
     """The SQL unit of work: Core statements on one connection inside one transaction."""
 
@@ -274,8 +273,9 @@ class SqlTx(Tx):
             rows = self._get_case.raw(self.conn, {"case_id": case_id})
             return self._get_case.make_case(rows[0]) if rows else None  # type: ignore[attr-defined]
         if not for_update:
-            row = self.prepared["case_read"].first(self.conn, {"case_id": case_id})  # type: ignore[attr-defined]
-            return _case(row) if row else None
+            read = self.prepared["case_read"]
+            rows = read.raw(self.conn, {"case_id": case_id})  # type: ignore[attr-defined]
+            return read.make_case(rows[0]) if rows else None  # type: ignore[attr-defined]
         row = self.conn.execute(_GET_CASE_LOCKED, {"case_id": case_id}).first()
         return _case(row) if row else None
 
@@ -530,7 +530,7 @@ class SqlTx(Tx):
     def org(self) -> Any:
         from yishi.plugins.sqlstore.org_store import SqlOrgTx
 
-        return SqlOrgTx(self.conn, self.dialect)
+        return SqlOrgTx(self.conn, self.dialect, self.prepared)
 
     # ---- meta and schedule runs
     def get_meta(self, key: str, *, for_update: bool = False) -> str | None:

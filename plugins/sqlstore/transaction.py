@@ -17,7 +17,6 @@ the block (SQLite) or do not see its steps until it ends (PostgreSQL).
 
 from __future__ import annotations
 
-from itertools import count
 from os import getpid
 from threading import get_ident
 from typing import TYPE_CHECKING, Any
@@ -25,13 +24,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from yishi.errors import ConflictError
+from yishi.plugins.sqlstore.prepared import run_driver, savepoint_name
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from yishi.plugins.sqlstore.store import SqlStore, SqlTx
-
-_savepoints = count(1)
 
 
 class Transaction:
@@ -44,8 +42,6 @@ class Transaction:
         self.write = write
 
     def __enter__(self) -> SqlTx:
-        from yishi.plugins.sqlstore.store import SqlTx, sqlite_begin
-
         store = self.store
         group = store._group  # noqa: SLF001
         self.savepoint = None
@@ -54,23 +50,14 @@ class Transaction:
                 conn = self.conn = group.conn
                 self.trans = None
                 if self.write:  # a read inside the group sees its writes and undoes nothing
-                    self.savepoint = f"yishi_group{next(_savepoints)}"
-                    _driver(conn, f"SAVEPOINT {self.savepoint}")
+                    self.savepoint = savepoint_name()
+                    run_driver(conn, f"SAVEPOINT {self.savepoint}")
             else:
                 conn = self.conn = _connection(store)
-                try:
-                    self.trans = conn.begin()
-                    if store.dialect == "sqlite":
-                        sqlite_begin(conn, "IMMEDIATE" if self.write else "DEFERRED")
-                except BaseException:
-                    conn.close()  # rolls back what was begun
-                    raise
+                self.trans = _begin(store, conn, write=self.write)
         except DBAPIError as exc:
-            mapped = _mapped(store, exc, write=self.write)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        tx = self.tx = SqlTx(conn, store.dialect, store.prepared, store.get_case)
+            _raise_mapped(store, exc, write=self.write)
+        tx = self.tx = store.new_tx(conn)
         return tx
 
     def __exit__(self, kind: Any, error: Any, _tb: Any) -> bool:
@@ -78,8 +65,8 @@ class Transaction:
             if self.trans is None:  # inside a group: its savepoint, or nothing for a read
                 if self.savepoint is not None:
                     if kind is not None:
-                        _driver(self.conn, f"ROLLBACK TO SAVEPOINT {self.savepoint}")
-                    _driver(self.conn, f"RELEASE SAVEPOINT {self.savepoint}")
+                        run_driver(self.conn, f"ROLLBACK TO SAVEPOINT {self.savepoint}")
+                    run_driver(self.conn, f"RELEASE SAVEPOINT {self.savepoint}")
             else:
                 done = False
                 try:
@@ -92,10 +79,7 @@ class Transaction:
                     _release(self.store, self.conn, keep=done)
         except DBAPIError as exc:
             if error is None:
-                mapped = _mapped(self.store, exc, write=self.write)
-                if mapped is exc:
-                    raise
-                raise mapped from exc
+                _raise_mapped(self.store, exc, write=self.write)
             # the rollback after an error failed too: the first error is the one to tell
         if error is not None:
             if isinstance(error, DBAPIError) and (mapped := _mapped(self.store, error, write=self.write)) is not error:
@@ -117,8 +101,6 @@ class Group:
         self.depth = 0
 
     def __enter__(self) -> Group:
-        from yishi.plugins.sqlstore.store import sqlite_begin
-
         store = self.store
         outer = store._group  # noqa: SLF001
         if outer is not None and outer.thread == get_ident():
@@ -131,15 +113,9 @@ class Group:
         self.thread = get_ident()
         try:
             conn = self.conn = store.engine.connect()
-            try:
-                self.trans = conn.begin()
-                if store.dialect == "sqlite":
-                    sqlite_begin(conn, "IMMEDIATE")
-            except BaseException:
-                conn.close()
-                raise
+            self.trans = _begin(store, conn, write=True)
         except DBAPIError as exc:
-            raise _mapped(store, exc, write=True) from exc
+            _raise_mapped(store, exc, write=True)
         self.depth = 1
         store._group = self  # noqa: SLF001
         return self
@@ -161,7 +137,7 @@ class Group:
                 self.conn.close()
         except DBAPIError as exc:
             if error is None:
-                raise _mapped(self.store, exc, write=True) from exc
+                _raise_mapped(self.store, exc, write=True)
         return False
 
 
@@ -190,13 +166,36 @@ def _release(store: SqlStore, conn: Connection, *, keep: bool) -> None:
         conn.close()
 
 
-def _driver(conn: Connection, sql: str) -> None:
-    from yishi.plugins.sqlstore.prepared import _cursor
-
+def sqlite_begin(conn: Connection, mode: str) -> None:
+    """BEGIN on the driver: IMMEDIATE for writes (writers queue instead of failing on a stale
+    snapshot), DEFERRED for reads. Issued here rather than from a "begin" event listener, whose
+    mere presence makes SQLAlchemy dispatch events around every statement."""
+    dbapi_conn = conn.connection.driver_connection
     try:
-        _cursor(conn).execute(sql)
-    except conn.dialect.dbapi.Error as exc:
-        raise OperationalError(sql, (), exc) from exc
+        dbapi_conn.execute(f"BEGIN {mode}")
+    except conn.dialect.dbapi.OperationalError as exc:
+        raise OperationalError(f"BEGIN {mode}", (), exc) from exc
+
+
+def _begin(store: SqlStore, conn: Connection, *, write: bool) -> Any:
+    """Begin a transaction on ``conn`` (SQLite: BEGIN IMMEDIATE to write, DEFERRED to read);
+    the connection is closed, rolling back what was begun, if that fails."""
+    try:
+        trans = conn.begin()
+        if store.dialect == "sqlite":
+            sqlite_begin(conn, "IMMEDIATE" if write else "DEFERRED")
+    except BaseException:
+        conn.close()
+        raise
+    return trans
+
+
+def _raise_mapped(store: SqlStore, exc: DBAPIError, *, write: bool) -> None:
+    """Raise the engine's error for ``exc`` (from it), or ``exc`` itself when it has none."""
+    mapped = _mapped(store, exc, write=write)
+    if mapped is exc:
+        raise exc
+    raise mapped from exc
 
 
 def _mapped(store: SqlStore, exc: DBAPIError, *, write: bool) -> BaseException:
